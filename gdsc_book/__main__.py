@@ -1,0 +1,3 @@
+from gdsc_book.cli import main
+
+raise SystemExit(main())

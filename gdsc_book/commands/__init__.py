@@ -1,0 +1,1 @@
+"""Sub-commands of ``gdsc-book``: one module each (see ``gdsc_book.cli``)."""

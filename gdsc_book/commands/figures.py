@@ -1,0 +1,35 @@
+"""``gdsc-book figures``: build the book's figures and their records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gdsc_book.errors import BookError
+
+HELP = "build figures (all, or by name or chapter); unchanged ones are skipped"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("names", nargs="*", help="figure names or chapters (e.g. ch01); default: all")
+    p.add_argument("--quick", action="store_true", help="small budgets (CI); writes to build/quick")
+    p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("--out", type=Path, help="output root (default: docs, or build/quick)")
+    p.add_argument("--data-root", help="dataset folder (else $GDSC_BOOK_DATA, else the cache)")
+    p.add_argument("--list", action="store_true", help="list figures and exit")
+    p.add_argument("--keep-going", action="store_true", help="build the rest if one fails")
+
+
+def run(args) -> int:
+    from gdsc_book.figures import registry
+
+    if args.list:
+        for spec in registry.select(args.names):
+            print(f"{spec.chapter:6} {spec.name:32} data={','.join(spec.data) or '-'}")
+        return 0
+    budget = "quick" if args.quick else "full"
+    out = args.out or Path("build/quick" if args.quick else "docs")
+    if not args.quick and args.out is None and not Path("mkdocs.yml").exists():
+        raise BookError("run from the project root (where mkdocs.yml is), or pass --out DIR")
+    results = registry.build(args.names, budget, out, args.data_root, args.force, args.keep_going)
+    failed = [r for r in results if r.status == "failed"]
+    return 1 if failed else 0

@@ -1,0 +1,320 @@
+"""Datasets (the D of D/M/L) as whole in-memory tensors.
+
+Every dataset loads as a :class:`Dataset`: ``images`` (uint8, N×C×H×W) and ``labels`` (int64).
+Batches are then cut by index, which is what makes training fast on a laptop CPU: no
+per-sample PIL transform runs inside the training loop.
+
+Where the files come from, in order: ``data_root`` (the CLI's ``--data-root``), the
+environment variable ``GDSC_BOOK_DATA``, then the user cache folder. Nothing is downloaded
+unless ``download=True`` is asked for.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gdsc_book.errors import DataError
+
+ENV_VAR = "GDSC_BOOK_DATA"
+DATASETS = ("mnist", "fashion-mnist", "cifar10", "digits")
+
+# Channel statistics of each training split, used to standardize inputs.
+MEAN_STD = {
+    "mnist": ((0.1307,), (0.3081,)),
+    "fashion-mnist": ((0.2860,), (0.3530,)),
+    "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
+    "digits": ((0.3054,), (0.3771,)),
+}
+CIFAR10_CLASSES = [
+    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"
+]
+FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian: dataset-fashion-mnist
+
+
+@dataclass
+class Dataset:
+    """A whole split in memory."""
+
+    name: str
+    train: bool
+    images: torch.Tensor  # uint8, N x C x H x W
+    labels: torch.Tensor  # int64, N
+    classes: list[str]
+    source: str  # where it was read from, for provenance
+    sha256: str = ""  # fingerprint of the files it was read from
+    note: str = ""  # e.g. "JPEG copy: pixels differ slightly from the original"
+    extra: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def split(self) -> str:
+        return "train" if self.train else "test"
+
+    def float_images(self, normalize: bool = True) -> torch.Tensor:
+        """Images as float32 in [0, 1], standardized per channel when ``normalize``."""
+        x = self.images.float().div_(255.0)
+        if normalize:
+            mean, std = MEAN_STD[self.name]
+            c = x.shape[1]
+            x.sub_(torch.tensor(mean).view(1, c, 1, 1)).div_(torch.tensor(std).view(1, c, 1, 1))
+        return x
+
+    def subset(self, n: int, seed: int = 0) -> Dataset:
+        """A random subset of ``n`` examples (the same for the same seed)."""
+        if n >= len(self):
+            return self
+        g = torch.Generator().manual_seed(seed)
+        idx = torch.randperm(len(self), generator=g)[:n]
+        return Dataset(
+            self.name, self.train, self.images[idx], self.labels[idx], self.classes,
+            self.source, self.sha256, self.note, dict(self.extra, subset=n, subset_seed=seed),
+        )
+
+    def provenance(self) -> dict:
+        d = {"dataset": self.name, "split": self.split, "n": len(self), "source": self.source,
+             "sha256": self.sha256}
+        if self.note:
+            d["note"] = self.note
+        return d
+
+
+# ---------------------------------------------------------------- where data lives
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "gdsc-book"
+
+
+def data_roots(data_root: str | os.PathLike | None = None) -> list[Path]:
+    """The folders searched, in order: explicit root, $GDSC_BOOK_DATA, the user cache."""
+    roots: list[Path] = []
+    for r in (data_root, os.environ.get(ENV_VAR), cache_dir() / "data"):
+        if r:
+            p = Path(r).expanduser().resolve()
+            if p not in roots:
+                roots.append(p)
+    return roots
+
+
+def _hash_files(paths: list[Path], content: bool) -> str:
+    """Fingerprint files: full content for a few files, (name, size) for thousands."""
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.name.encode() if content else str(p).encode())
+        if content:
+            with open(p, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+        else:
+            h.update(str(p.stat().st_size).encode())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- locating each dataset
+
+_MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+
+def _find(name: str, roots: list[Path]) -> tuple[str, Path] | None:
+    """Return (layout, folder) of the first root holding ``name``, or None."""
+    for root in roots:
+        if name == "mnist" and all((root / "MNIST" / "raw" / f).exists() for f in _MNIST_FILES):
+            return "torchvision", root
+        if name == "fashion-mnist":
+            raw = root / "FashionMNIST" / "raw"
+            if all((raw / f).exists() for f in _MNIST_FILES):
+                return "torchvision", root
+        if name == "cifar10":
+            if (root / "cifar-10-batches-py" / "batches.meta").exists():
+                return "torchvision", root
+            if (root / "cifar10-jpeg" / "train").is_dir() and (root / "cifar10-jpeg" / "test").is_dir():
+                return "imagefolder", root / "cifar10-jpeg"
+    if name == "fashion-mnist" and all(
+        (FASHION_SYSTEM_DIR / f"{f}.gz").exists() for f in _MNIST_FILES
+    ):
+        return "gz", FASHION_SYSTEM_DIR
+    return None
+
+
+def _tried(name: str, roots: list[Path]) -> list[str]:
+    sub = {"mnist": "MNIST/raw", "fashion-mnist": "FashionMNIST/raw",
+           "cifar10": "cifar-10-batches-py or cifar10-jpeg/{train,test}"}[name]
+    tried = [f"{r}/{sub}" for r in roots]
+    if name == "fashion-mnist":
+        tried.append(f"{FASHION_SYSTEM_DIR} (Debian package dataset-fashion-mnist)")
+    return tried
+
+
+def _missing(name: str, roots: list[Path]) -> DataError:
+    lines = "\n".join(f"  - {t}" for t in _tried(name, roots))
+    return DataError(
+        f"dataset '{name}' was not found. Looked in:\n{lines}\n"
+        f"Fix: pass --data-root DIR (or set {ENV_VAR}=DIR) to a folder that holds it, "
+        f"or, when online, run: gdsc-book data download {name}"
+    )
+
+
+def fingerprint(name: str, data_root: str | os.PathLike | None = None) -> dict:
+    """Cheap identity of a dataset's files: what the figure cache keys on."""
+    if name == "digits":
+        import sklearn
+
+        return {"source": f"sklearn.datasets.load_digits (scikit-learn {sklearn.__version__})",
+                "sha256": hashlib.sha256(b"sklearn-digits-1797").hexdigest()}
+    found = _find(name, data_roots(data_root))
+    if found is None:
+        raise _missing(name, data_roots(data_root))
+    layout, folder = found
+    if layout == "imagefolder":
+        files = sorted(p.relative_to(folder) for p in folder.rglob("*.jpg"))
+        return {"source": str(folder), "layout": layout,
+                "sha256": _hash_files([folder / f for f in files], content=False)}
+    if layout == "gz":
+        files = [folder / f"{f}.gz" for f in _MNIST_FILES]
+    elif name == "cifar10":
+        files = sorted((folder / "cifar-10-batches-py").glob("*_batch*"))
+    else:
+        sub = "MNIST" if name == "mnist" else "FashionMNIST"
+        files = [folder / sub / "raw" / f for f in _MNIST_FILES]
+    return {"source": str(folder), "layout": layout, "sha256": _hash_files(files, content=True)}
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load(
+    name: str,
+    train: bool = True,
+    data_root: str | os.PathLike | None = None,
+    download: bool = False,
+) -> Dataset:
+    """Load a whole split into memory. ``name`` is one of :data:`DATASETS`."""
+    if name not in DATASETS:
+        raise DataError(f"unknown dataset '{name}'; choose one of: {', '.join(DATASETS)}")
+    if name == "digits":
+        return _load_digits(train)
+    roots = data_roots(data_root)
+    found = _find(name, roots)
+    if found is None:
+        if not download:
+            raise _missing(name, roots)
+        _download(name, roots[0])
+        found = _find(name, roots)
+        assert found is not None
+    layout, folder = found
+    fp = fingerprint(name, data_root)["sha256"]
+    if name == "cifar10" and layout == "imagefolder":
+        return _load_imagefolder(folder, train, fp)
+    import torchvision
+
+    if layout == "gz":
+        folder = _unpack_gz_fashion(folder)
+    cls = {"mnist": torchvision.datasets.MNIST, "fashion-mnist": torchvision.datasets.FashionMNIST,
+           "cifar10": torchvision.datasets.CIFAR10}[name]
+    ds = cls(str(folder), train=train, download=False)
+    if name == "cifar10":
+        images = torch.from_numpy(np.ascontiguousarray(ds.data)).permute(0, 3, 1, 2).contiguous()
+        labels = torch.tensor(ds.targets, dtype=torch.long)
+    else:
+        images, labels = ds.data.unsqueeze(1).contiguous(), ds.targets.long()
+    return Dataset(name, train, images, labels, list(ds.classes), str(folder), fp)
+
+
+def _load_digits(train: bool) -> Dataset:
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    # 0..16 gray levels -> 0..255 so every dataset shares one uint8 convention.
+    images = torch.from_numpy(np.round(d.images * (255.0 / 16.0)).astype(np.uint8)).unsqueeze(1)
+    labels = torch.from_numpy(d.target.astype(np.int64))
+    perm = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))
+    n_test = 360  # a fixed 80/20 split, the same on every machine
+    idx = perm[n_test:] if train else perm[:n_test]
+    fp = fingerprint("digits")
+    return Dataset("digits", train, images[idx], labels[idx], [str(i) for i in range(10)],
+                   fp["source"], fp["sha256"])
+
+
+def _load_imagefolder(folder: Path, train: bool, fp: str) -> Dataset:
+    """Decode a class-per-folder JPEG mirror once, then reuse a tensor cache."""
+    split = "train" if train else "test"
+    cache = cache_dir() / "tensors" / f"cifar10-jpeg-{split}-{fp[:16]}.pt"
+    note = "JPEG copy of CIFAR-10: pixels differ slightly from the original"
+    if cache.exists():
+        try:
+            blob = torch.load(cache, weights_only=True)
+            return Dataset("cifar10", train, blob["images"], blob["labels"], CIFAR10_CLASSES,
+                           str(folder), fp, note)
+        except Exception:  # a corrupt cache is rebuilt, never trusted
+            cache.unlink(missing_ok=True)
+    from torchvision.datasets import ImageFolder
+    from torchvision.io import ImageReadMode, decode_jpeg, read_file
+
+    ds = ImageFolder(str(folder / split))
+    if ds.classes != CIFAR10_CLASSES:
+        raise DataError(f"{folder / split} has classes {ds.classes}, expected {CIFAR10_CLASSES}")
+    datas = [read_file(p) for p, _ in ds.samples]
+    with warnings.catch_warnings():
+        # torchvision 0.29 deprecates its decoders in favour of torchcodec; they still work
+        # and batch-decode 60k JPEGs far faster than PIL one by one.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        images = torch.stack(decode_jpeg(datas, mode=ImageReadMode.RGB))
+    labels = torch.tensor(ds.targets, dtype=torch.long)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(".tmp")
+    torch.save({"images": images, "labels": labels}, tmp)
+    tmp.replace(cache)
+    return Dataset("cifar10", train, images, labels, CIFAR10_CLASSES, str(folder), fp, note)
+
+
+def _unpack_gz_fashion(folder: Path) -> Path:
+    """torchvision reads unpacked idx files: unpack Debian's .gz copies into the cache once."""
+    root = cache_dir() / "data"
+    raw = root / "FashionMNIST" / "raw"
+    if not all((raw / f).exists() for f in _MNIST_FILES):
+        raw.mkdir(parents=True, exist_ok=True)
+        for f in _MNIST_FILES:
+            tmp = raw / f"{f}.tmp"
+            with gzip.open(folder / f"{f}.gz", "rb") as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            tmp.replace(raw / f)
+    return root
+
+
+def _download(name: str, root: Path) -> None:
+    """Download with torchvision into a temporary folder; move it in only when complete."""
+    import torchvision
+
+    cls = {"mnist": torchvision.datasets.MNIST, "fashion-mnist": torchvision.datasets.FashionMNIST,
+           "cifar10": torchvision.datasets.CIFAR10}[name]
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root, prefix=".download-") as tmp:
+        try:
+            for train in (True, False):
+                cls(tmp, train=train, download=True)
+        except Exception as exc:  # offline, or a broken mirror: leave nothing behind
+            raise DataError(
+                f"could not download '{name}' ({type(exc).__name__}: {exc}). "
+                f"Nothing was written to {root}. Copy the dataset there by hand, or pass "
+                f"--data-root to a folder that already holds it."
+            ) from None
+        for entry in Path(tmp).iterdir():
+            if entry.suffix in (".gz", ".tar") or entry.name.endswith(".tar.gz"):
+                continue  # the unpacked files are all we read
+            target = root / entry.name
+            if not target.exists():
+                entry.replace(target)

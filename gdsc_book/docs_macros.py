@@ -1,0 +1,91 @@
+"""mkdocs-macros module: pages quote numbers and show figures only through these macros.
+
+- ``{{ num("lab1_mnist", "cnn.test_acc", ".2%") }}`` prints a number from the figure record
+  ``docs/results/lab1_mnist.json`` (a dotted path into its ``numbers``); a missing record or
+  key fails the build, so a page can never show a number the code did not produce.
+- ``{{ figure("ch01_tpe", "caption") }}`` shows the figure in the page's language
+  (``figures/ch01_tpe.ko.svg`` on a Korean page, ``.en.svg`` on an English one).
+- ``{{ provenance() }}`` says what the page's numbers were verified with.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RESULTS_DIR = "results"
+
+
+def _lang(env) -> str:
+    page = env.page
+    src = page.file.src_uri if page is not None else ""
+    return "en" if src.endswith(".en.md") or "/en/" in f"/{page.url}" else "ko"
+
+
+def _fmt(value, spec: str | None) -> str:
+    if spec is None:
+        if isinstance(value, float):
+            return f"{value:.4g}"
+        return str(value)
+    if spec.endswith("%") and isinstance(value, (int, float)):
+        return format(value, spec)
+    return format(value, spec)
+
+
+def define_env(env) -> None:
+    docs_dir = Path(env.conf["docs_dir"])
+    cache: dict[str, dict] = {}
+    used: dict[str, set] = {}
+
+    def record(name: str) -> dict:
+        if name not in cache:
+            path = docs_dir / RESULTS_DIR / f"{name}.json"
+            if not path.exists():
+                raise FileNotFoundError(
+                    f"no figure record {path}; run `nox -s figures -- {name}` first")
+            cache[name] = json.loads(path.read_text())
+        used.setdefault(env.page.file.src_uri if env.page else "", set()).add(name)
+        return cache[name]
+
+    @env.macro
+    def num(name: str, key: str, spec: str | None = None) -> str:
+        value = record(name)["numbers"]
+        for part in key.split("."):
+            if isinstance(value, list):
+                value = value[int(part)]
+            elif part in value:
+                value = value[part]
+            else:
+                raise KeyError(f"record {name} has no number {key!r}")
+        return _fmt(value, spec)
+
+    @env.macro
+    def figure(name: str, caption: str, part: str | None = None, width: str | None = None) -> str:
+        rec = record(name)
+        lang = _lang(env)
+        stem = name if part is None else f"{name}_{part}"
+        matches = [f for f in rec["files"] if f.startswith(f"{stem}.{lang}.")]
+        if not matches:
+            raise FileNotFoundError(f"record {name} lists no file {stem}.{lang}.*")
+        depth = env.page.file.src_uri.count("/") if env.page else 0
+        src = "../" * depth + f"figures/{matches[0]}"
+        style = f"{{ width=\"{width}\" }}" if width else ""
+        cap = caption.replace("\n", " ")
+        return (f'<figure class="book-figure" markdown="span">\n'
+                f"![{cap}]({src}){style}\n<figcaption>{cap}</figcaption>\n</figure>")
+
+    @env.macro
+    def provenance() -> str:
+        src = env.page.file.src_uri if env.page else ""
+        names = sorted(used.get(src, set()))
+        if not names:
+            return ""
+        recs = [record(n) for n in names]
+        torch_v = sorted({r["versions"]["torch"] for r in recs})
+        tv_v = sorted({r["versions"]["torchvision"] for r in recs})
+        dates = sorted({r["date"] for r in recs})
+        if _lang(env) == "ko":
+            return (f"이 페이지의 그림과 수치는 torch {', '.join(torch_v)}, torchvision "
+                    f"{', '.join(tv_v)}로 {dates[-1]}에 `gdsc_book`이 만들었습니다.")
+        return (f"Figures and numbers on this page were produced by `gdsc_book` with torch "
+                f"{', '.join(torch_v)} and torchvision {', '.join(tv_v)} on {dates[-1]}.")

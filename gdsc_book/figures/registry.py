@@ -1,0 +1,284 @@
+"""The figure pipeline: a registry of figure functions, a content-hash cache, and records.
+
+A chapter module declares a figure like this::
+
+    @figure("ch01_tpe", chapter="ch01", full={"n": 1000}, quick={"n": 100}, data=("mnist",))
+    def tpe(ctx):
+        for lang in LANGS:
+            fig, ax = plt.subplots()
+            ...
+            ctx.save(fig, lang)             # docs/figures/ch01_tpe.<lang>.svg
+        return {"accuracy": 0.93}          # numbers the page quotes
+
+``build()`` runs every registered figure whose *key* changed. The key hashes the figure's
+module source, its budget, its seed, the package version and the fingerprints of the datasets
+it declares, so an unchanged figure is skipped in milliseconds. Each run writes, next to the
+images, a JSON record (``results/<name>.json``) with provenance and the returned numbers; pages
+quote numbers only from these records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import json
+import math
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from gdsc_book import __version__
+from gdsc_book import data as data_mod
+from gdsc_book.errors import BookError
+from gdsc_book.style import LANGS, save, use_book_style
+
+BUDGETS = ("full", "quick")
+
+
+@dataclass
+class FigureSpec:
+    name: str
+    chapter: str
+    func: Callable
+    full: dict
+    quick: dict
+    data: tuple[str, ...] = ()
+    seed: int = 0
+    fmt: str = "svg"  # "svg" for plots, "png" for image grids
+
+    def params(self, budget: str) -> dict:
+        return dict(self.quick if budget == "quick" else self.full)
+
+
+REGISTRY: dict[str, FigureSpec] = {}
+
+
+def figure(
+    name: str,
+    *,
+    chapter: str,
+    full: dict | None = None,
+    quick: dict | None = None,
+    data: tuple[str, ...] = (),
+    seed: int = 0,
+    fmt: str = "svg",
+):
+    """Register a figure function ``func(ctx) -> dict | None`` under ``name``."""
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"figure {name}: fmt must be 'svg' or 'png'")
+
+    def decorate(func: Callable) -> Callable:
+        if name in REGISTRY and REGISTRY[name].func.__qualname__ != func.__qualname__:
+            raise ValueError(f"figure name {name!r} is registered twice")
+        full_p = dict(full or {})
+        REGISTRY[name] = FigureSpec(name, chapter, func, full_p,
+                                    dict(quick if quick is not None else full_p),
+                                    tuple(data), seed, fmt)
+        return func
+
+    return decorate
+
+
+def load_all() -> dict[str, FigureSpec]:
+    """Import every chapter module in ``gdsc_book.figures`` so their figures register."""
+    import pkgutil
+
+    import gdsc_book.figures as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name != "registry":
+            importlib.import_module(f"gdsc_book.figures.{info.name}")
+    return REGISTRY
+
+
+class FigureContext:
+    """What a figure function gets: its budget, seed, data access and a way to save."""
+
+    def __init__(self, spec: FigureSpec, budget: str, out_root: Path, data_root=None):
+        self.spec = spec
+        self.budget = budget
+        self.quick = budget == "quick"
+        self.params = spec.params(budget)
+        self.seed = spec.seed
+        self.out_root = out_root
+        self.data_root = data_root
+        self.files: list[str] = []
+        self.datasets: list[dict] = []
+
+    def __getitem__(self, key: str):
+        return self.params[key]
+
+    def path(self, lang: str, part: str | None = None) -> Path:
+        stem = self.spec.name if part is None else f"{self.spec.name}_{part}"
+        return self.out_root / "figures" / f"{stem}.{lang}.{self.spec.fmt}"
+
+    def save(self, fig, lang: str, part: str | None = None) -> None:
+        if lang not in LANGS:
+            raise ValueError(f"unknown language {lang!r}")
+        p = self.path(lang, part)
+        save(fig, p)
+        self.files.append(p.name)
+
+    def load(self, name: str, train: bool = True) -> data_mod.Dataset:
+        if name not in self.spec.data:
+            raise ValueError(f"figure {self.spec.name} must declare data=({name!r},) to use it")
+        ds = data_mod.load(name, train=train, data_root=self.data_root)
+        self.datasets.append(ds.provenance())
+        return ds
+
+
+def _module_hash(func: Callable) -> str:
+    src = inspect.getsource(sys.modules[func.__module__])
+    return hashlib.sha256(src.encode()).hexdigest()
+
+
+def cache_key(spec: FigureSpec, budget: str, data_root=None) -> tuple[str, dict]:
+    fps = {name: data_mod.fingerprint(name, data_root) for name in spec.data}
+    payload = {
+        "name": spec.name, "budget": budget, "params": spec.params(budget), "seed": spec.seed,
+        "fmt": spec.fmt, "version": __version__, "code": _module_hash(spec.func),
+        "data": {k: v["sha256"] for k, v in fps.items()},
+    }
+    blob = json.dumps(payload, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest(), fps
+
+
+def _clean(obj):
+    """Make numbers JSON-friendly (tensors, numpy scalars, NaN)."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "tolist"):
+        return _clean(obj.tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _versions() -> dict:
+    import matplotlib
+    import numpy
+    import torch
+    import torchvision
+
+    return {"gdsc_book": __version__, "python": platform.python_version(),
+            "torch": torch.__version__, "torchvision": torchvision.__version__,
+            "numpy": numpy.__version__, "matplotlib": matplotlib.__version__}
+
+
+@dataclass
+class BuildResult:
+    name: str
+    status: str  # "built", "cached" or "failed"
+    seconds: float
+    error: str = ""
+    files: list[str] = field(default_factory=list)
+
+
+def _is_fresh(spec: FigureSpec, key: str, out_root: Path) -> bool:
+    rec_path = out_root / "results" / f"{spec.name}.json"
+    if not rec_path.exists():
+        return False
+    try:
+        rec = json.loads(rec_path.read_text())
+    except json.JSONDecodeError:
+        return False
+    files = rec.get("files", [])
+    return rec.get("key") == key and bool(files) and all(
+        (out_root / "figures" / f).exists() for f in files
+    )
+
+
+def build_one(spec: FigureSpec, budget: str, out_root: Path, data_root=None,
+              force: bool = False) -> BuildResult:
+    t0 = time.perf_counter()
+    key, fps = cache_key(spec, budget, data_root)
+    if not force and _is_fresh(spec, key, out_root):
+        return BuildResult(spec.name, "cached", time.perf_counter() - t0)
+    use_book_style()
+    import torch
+
+    torch.manual_seed(spec.seed)
+    ctx = FigureContext(spec, budget, out_root, data_root)
+    numbers = spec.func(ctx) or {}
+    wall = time.perf_counter() - t0
+    parts = {f.rsplit(".", 2)[0] for f in ctx.files}
+    missing = [f"{p}.{lang}.{spec.fmt}" for p in parts for lang in LANGS
+               if f"{p}.{lang}.{spec.fmt}" not in ctx.files]
+    if not ctx.files or missing:
+        raise BookError(f"figure {spec.name} must save every part in both languages; "
+                        f"missing: {missing or 'all'}")
+    record = {
+        "name": spec.name, "chapter": spec.chapter, "budget": budget, "key": key,
+        "params": spec.params(budget), "seed": spec.seed,
+        "data": [dict(d, sha256=fps.get(d["dataset"], {}).get("sha256", d["sha256"]))
+                 for d in ctx.datasets],
+        "versions": _versions(), "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "date": date.today().isoformat(), "wall_seconds": round(wall, 2),
+        "files": sorted(set(ctx.files)), "numbers": _clean(numbers),
+    }
+    rec_path = out_root / "results" / f"{spec.name}.json"
+    rec_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = rec_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    tmp.replace(rec_path)
+    return BuildResult(spec.name, "built", wall, files=record["files"])
+
+
+def select(names: list[str] | None) -> list[FigureSpec]:
+    reg = load_all()
+    if not names:
+        return [reg[k] for k in sorted(reg, key=lambda n: (reg[n].chapter, n))]
+    chosen = []
+    for n in names:
+        hits = [reg[n]] if n in reg else [s for s in reg.values() if s.chapter == n]
+        if not hits:
+            raise BookError(f"no figure or chapter named {n!r}; "
+                            f"see `gdsc-book figures --list`")
+        chosen += [h for h in hits if h not in chosen]
+    return chosen
+
+
+def build(names=None, budget="full", out_root: Path | str = "docs", data_root=None,
+          force=False, keep_going=False, verbose=True) -> list[BuildResult]:
+    """Build the chosen figures; print a per-figure time table at the end."""
+    if budget not in BUDGETS:
+        raise BookError(f"unknown budget {budget!r}; choose one of {BUDGETS}")
+    out_root = Path(out_root)
+    results = []
+    for spec in select(names):
+        if verbose:
+            print(f"[{spec.chapter}] {spec.name} ...", end="", flush=True)
+        try:
+            r = build_one(spec, budget, out_root, data_root, force)
+        except BookError as exc:
+            if not keep_going:
+                raise
+            r = BuildResult(spec.name, "failed", 0.0, str(exc))
+        except Exception as exc:
+            if not keep_going:
+                raise
+            r = BuildResult(spec.name, "failed", 0.0, f"{type(exc).__name__}: {exc}")
+        results.append(r)
+        if verbose:
+            print(f" {r.status} ({r.seconds:.1f} s)" + (f": {r.error}" if r.error else ""))
+    if verbose:
+        print(time_table(results, budget))
+    return results
+
+
+def time_table(results: list[BuildResult], budget: str) -> str:
+    width = max([len(r.name) for r in results] + [6])
+    lines = [f"\n{'figure':<{width}}  {'status':<7} {'seconds':>8}", "-" * (width + 18)]
+    for r in results:
+        lines.append(f"{r.name:<{width}}  {r.status:<7} {r.seconds:>8.1f}")
+    total = sum(r.seconds for r in results)
+    lines.append("-" * (width + 18))
+    lines.append(f"{'total (' + budget + ')':<{width}}  {'':<7} {total:>8.1f}")
+    return "\n".join(lines)

@@ -1,0 +1,86 @@
+"""MkDocs hooks: local MathJax (no CDN, no committed copy) and notebooks rendered per language.
+
+MathJax comes from the ``django-static-mathjax`` wheel; we add its files to the build as if
+they were in ``docs/assets/mathjax``, so every language build gets them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File
+
+_WANTED = ["tex-chtml.js"]
+
+
+def _mathjax_dir() -> Path:
+    spec = importlib.util.find_spec("mathjax")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("django-static-mathjax is missing: pip install -e '.[docs]'")
+    return Path(list(spec.submodule_search_locations)[0]) / "static" / "mathjax" / "es5"
+
+
+def _add_mathjax(files, config):
+    root = _mathjax_dir()
+    paths = [root / w for w in _WANTED]
+    paths += sorted((root / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    for p in paths:
+        uri = "assets/mathjax/" + p.relative_to(root).as_posix()
+        if files.get_file_from_path(uri) is None:
+            files.append(File.generated(config, uri, abs_src_path=str(p)))
+    return files
+
+
+@event_priority(-200)  # after mkdocs-static-i18n's on_files (priority -100)
+def on_files(files, config):
+    files = _add_mathjax(files, config)
+    return _rewrap_notebooks(files, config)
+
+
+def _rewrap_notebooks(files, config):
+    """Re-wrap notebooks that mkdocs-static-i18n turned back into plain files.
+
+    mkdocs-jupyter marks ``.ipynb`` files as pages by wrapping them, but static-i18n rebuilds
+    every File afterwards and drops the wrapper, so notebooks were copied raw instead of
+    rendered (ultrabug/mkdocs-static-i18n#198). We wrap them again, keeping the URLs i18n chose
+    (``lab.en.ipynb`` -> ``en/lab/``).
+    """
+    plugin = config.plugins.get("mkdocs-jupyter")
+    if plugin is None:
+        return files
+    from mkdocs_jupyter.plugin import NotebookFile
+
+    for f in list(files):
+        if isinstance(f, NotebookFile) or not plugin.should_include(f):
+            continue
+        nb = NotebookFile(f, **config)
+        nb.dest_path, nb.abs_dest_path, nb.url = f.dest_path, f.abs_dest_path, f.url
+        _set_notebook_alternates(f, config)
+        files.remove(f)
+        files.append(nb)
+    return files
+
+
+def _set_notebook_alternates(f, config) -> None:
+    """i18n gives alternates (the language switcher's targets) to pages only: add the twins."""
+    from types import SimpleNamespace
+
+    i18n = config.plugins.get("i18n")
+    if i18n is None:
+        return
+    docs = Path(config["docs_dir"])
+    langs = [lang.locale for lang in i18n.config.languages]
+    default = i18n.default_language
+    stem = f.src_uri.rsplit(".", 1)[0]
+    for lang in langs:
+        if stem.endswith(f".{lang}"):
+            stem = stem[: -len(lang) - 1]
+    alternates = {}
+    for lang in langs:
+        src = f"{stem}.ipynb" if lang == default else f"{stem}.{lang}.ipynb"
+        if (docs / src).exists():
+            prefix = "" if lang == default else f"{lang}/"
+            alternates[lang] = SimpleNamespace(url=f"{prefix}{stem}/", locale=lang)
+    f.alternates = alternates

@@ -1,0 +1,129 @@
+"""The models of the book, from the linear neural network of the slides to a small CNN.
+
+Every model takes a batch ``N x C x H x W`` and returns *logits* (scores before softmax): the
+softmax lives in the loss (``nn.CrossEntropyLoss``), which is both faster and numerically safer
+than a softmax layer followed by a log.
+
+``build_model(name, in_shape, num_classes, **kw)`` builds one by name and records how, in
+``model.spec``, so a checkpoint can rebuild the same model later.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "identity": nn.Identity,
+}
+
+
+class SoftmaxRegression(nn.Module):
+    """Softmax regression: flatten the image, one linear layer, softmax in the loss.
+
+    This is the slides' "linear neural network": ``logits = W x + b`` with one row of ``W``
+    per class.
+    """
+
+    def __init__(self, in_shape=(1, 28, 28), num_classes: int = 10):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.linear = nn.Linear(math.prod(in_shape), num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.flatten(x))
+
+
+class MLP(nn.Module):
+    """A multi-layer perceptron: flatten, then (Linear -> activation -> dropout) per width."""
+
+    def __init__(self, in_features: int, widths=(256,), num_classes: int = 10,
+                 activation: str = "relu", dropout: float = 0.0):
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of {list(ACTIVATIONS)}")
+        layers: list[nn.Module] = [nn.Flatten()]
+        prev = int(in_features)
+        for w in widths:
+            layers += [nn.Linear(prev, int(w)), ACTIVATIONS[activation]()]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+            prev = int(w)
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(prev, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+def conv_bn_relu(c_in: int, c_out: int) -> nn.Sequential:
+    """3x3 convolution, batch normalization, ReLU: the building block of the CNN."""
+    # No conv bias: batch normalization's shift makes it redundant.
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+                         nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+
+class CNN(nn.Module):
+    """A small BN-ReLU convolutional network with global average pooling.
+
+    Three stages of width ``width``, ``2 width``, ``4 width``; the first two end in a 2x2 max
+    pool. Global average pooling makes the head independent of the image size, so the same
+    network takes 28x28 MNIST and 32x32 CIFAR-10 images.
+
+    ``features`` is the convolutional trunk (image -> ``feature_dim`` vector) and ``head`` the
+    final linear layer: fine-tuning swaps ``head`` and, for colour images, the first conv.
+    """
+
+    def __init__(self, in_channels: int = 1, num_classes: int = 10, width: int = 32,
+                 dropout: float = 0.0):
+        super().__init__()
+        w = int(width)
+        self.features = nn.Sequential(
+            conv_bn_relu(in_channels, w),
+            nn.MaxPool2d(2),                      # 28 -> 14 (32 -> 16)
+            conv_bn_relu(w, 2 * w),
+            nn.MaxPool2d(2),                      # 14 -> 7  (16 -> 8)
+            conv_bn_relu(2 * w, 4 * w),
+            conv_bn_relu(4 * w, 4 * w),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        )
+        self.feature_dim = 4 * w
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.head = nn.Linear(self.feature_dim, num_classes)
+
+    @property
+    def first_conv(self) -> nn.Conv2d:
+        return self.features[0][0]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.dropout(self.features(x)))
+
+
+MODELS = ("softmax", "mlp", "cnn")
+
+
+def build_model(name: str, in_shape=(1, 28, 28), num_classes: int = 10, **kw) -> nn.Module:
+    """Build a model by name (``softmax``, ``mlp`` or ``cnn``) for images of ``in_shape``."""
+    in_shape = tuple(int(s) for s in in_shape)
+    if name == "softmax":
+        model = SoftmaxRegression(in_shape, num_classes, **kw)
+    elif name == "mlp":
+        model = MLP(math.prod(in_shape), num_classes=num_classes, **kw)
+    elif name == "cnn":
+        model = CNN(in_shape[0], num_classes, **kw)
+    else:
+        raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
+    # Plain values only, so the spec can travel inside a weights_only checkpoint.
+    model.spec = {"name": name, "in_shape": list(in_shape), "num_classes": int(num_classes),
+                  "kwargs": {k: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()}}
+    return model
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

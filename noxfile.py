@@ -1,0 +1,75 @@
+"""Tasks for contributors: ``nox -s site`` builds everything, ``nox -s tests`` checks everything.
+
+All sessions share one set of dependencies and reuse their environments; with the uv backend
+(virtualenv when uv is absent) torch comes from uv's cache, so it is downloaded once, not per
+session.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "tests"]
+
+ROOT = Path(__file__).parent
+SHARED_DATA = ROOT.parent / "shared" / "datasets"
+os.environ.setdefault("UV_NATIVE_TLS", "1")  # uv trusts the system certificates, like pip
+
+
+def _env() -> dict:
+    env = {}
+    if "GDSC_BOOK_DATA" not in os.environ and SHARED_DATA.is_dir():
+        env["GDSC_BOOK_DATA"] = str(SHARED_DATA)  # the datasets beside a workplace checkout
+    return env
+
+
+def _install(session: nox.Session) -> None:
+    session.install("-e", ".[docs,test]")
+
+
+@nox.session
+def figures(session: nox.Session) -> None:
+    """Build figures: `nox -s figures -- [NAMES|CHAPTERS] [--quick] [--force]`."""
+    _install(session)
+    session.run("gdsc-book", "figures", *session.posargs, env=_env())
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site strictly (both languages) into site/."""
+    _install(session)
+    session.run("mkdocs", "build", "--strict", *session.posargs, env=_env())
+
+
+@nox.session
+def site(session: nox.Session) -> None:
+    """Everything a newcomer needs: figures (unchanged ones are skipped), then the site."""
+    _install(session)
+    session.run("gdsc-book", "figures", *session.posargs, env=_env())
+    session.run("mkdocs", "build", "--strict", env=_env())
+    session.log("site built in ./site — preview with `nox -s serve`")
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Preview at http://127.0.0.1:8000 (Korean) and /en/ (English)."""
+    _install(session)
+    session.run("mkdocs", "serve", *session.posargs, env=_env())
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite (what CI runs)."""
+    _install(session)
+    session.run("pytest", *session.posargs, env=_env())
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")

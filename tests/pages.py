@@ -1,0 +1,53 @@
+"""Reading the book's Markdown pages: structure that both languages must share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+DOCS_SRC = ROOT / "docs_src"
+
+FENCE = re.compile(r"^(```|~~~)")
+FIGURE = re.compile(r"""figure\(\s*["']([^"']+)["'](?:.*?part\s*=\s*["']([^"']+)["'])?""")
+NUM = re.compile(r"""num\(\s*["']([^"']+)["']\s*,\s*["']([^"']+)["']""")
+SNIPPET = re.compile(r"""--8<--\s+["']([^"']+)["']""")
+
+
+@dataclass
+class Structure:
+    headings: list[int]
+    equations: int
+    figures: list[tuple[str, str | None]]
+    snippets: list[str]
+    numbers: list[tuple[str, str]]
+
+
+def korean_pages() -> list[Path]:
+    return sorted(p for p in DOCS.glob("*.md") if not p.name.endswith(".en.md"))
+
+
+def twin(page: Path) -> Path:
+    return page.with_name(page.name[:-3] + ".en.md")
+
+
+def structure(path: Path) -> Structure:
+    headings, in_fence, body = [], False, []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if FENCE.match(line.strip()):
+            in_fence = not in_fence
+            body.append(line)
+            continue
+        if not in_fence and (m := re.match(r"^(#{1,6})\s", line)):
+            headings.append(len(m.group(1)))
+        body.append(line)
+    text = "\n".join(body)
+    return Structure(
+        headings=headings,
+        equations=text.count("$$") // 2,
+        figures=[(m.group(1), m.group(2)) for m in FIGURE.finditer(text)],
+        snippets=SNIPPET.findall(text),
+        numbers=sorted(NUM.findall(text)),
+    )

@@ -1,0 +1,107 @@
+"""The data layer: roots, offline errors, in-memory tensors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from gdsc_book import data
+from gdsc_book.errors import DataError
+
+from .conftest import has_dataset
+
+
+def test_digits_needs_no_files(isolated_env):
+    train, test = data.load("digits", train=True), data.load("digits", train=False)
+    assert len(train) + len(test) == 1797 and len(test) == 360
+    assert train.images.dtype == torch.uint8 and train.images.shape[1:] == (1, 8, 8)
+    assert train.labels.dtype == torch.long and set(train.labels.tolist()) == set(range(10))
+    again = data.load("digits", train=False)
+    assert torch.equal(again.labels, test.labels)  # a fixed split on every machine
+    assert not (isolated_env / "cache").exists()  # nothing written
+
+
+def test_standardized_images_have_zero_mean_unit_std():
+    x = data.load("digits").float_images()
+    assert abs(x.mean().item()) < 0.02 and abs(x.std().item() - 1) < 0.02
+
+
+def test_root_order_is_explicit_then_env_then_cache(isolated_env, monkeypatch):
+    monkeypatch.setenv("GDSC_BOOK_DATA", str(isolated_env / "env"))
+    roots = data.data_roots(isolated_env / "explicit")
+    assert roots == [isolated_env / "explicit", isolated_env / "env",
+                     isolated_env / "cache" / "gdsc-book" / "data"]
+
+
+@pytest.mark.parametrize("name", ["mnist", "cifar10", "fashion-mnist"])
+def test_missing_dataset_says_where_it_looked_and_how_to_fix(isolated_env, monkeypatch, name):
+    monkeypatch.setattr(data, "FASHION_SYSTEM_DIR", isolated_env / "no-such-dir")
+    root = isolated_env / "empty"
+    root.mkdir()
+    with pytest.raises(DataError) as err:
+        data.load(name, data_root=root)
+    msg = str(err.value)
+    assert name in msg and str(root) in msg and "--data-root" in msg and "GDSC_BOOK_DATA" in msg
+    assert list(root.iterdir()) == []  # no partial files
+
+
+def test_failed_download_leaves_nothing_behind(isolated_env, monkeypatch):
+    import torchvision
+
+    def offline(root, train, download):
+        (data.Path(root) / "MNIST" / "raw").mkdir(parents=True)
+        (data.Path(root) / "MNIST" / "raw" / "half-written.gz").write_bytes(b"x")
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(torchvision.datasets, "MNIST", offline)
+    root = isolated_env / "root"
+    with pytest.raises(DataError, match="Nothing was written"):
+        data.load("mnist", data_root=root, download=True)
+    assert list(root.rglob("*")) == []
+
+
+def test_unknown_dataset_is_a_clear_error():
+    with pytest.raises(DataError, match="choose one of"):
+        data.load("imagenet")
+
+
+def test_cli_offline_message_has_no_traceback(isolated_env):
+    root = isolated_env / "empty"
+    root.mkdir()
+    r = subprocess.run([sys.executable, "-m", "gdsc_book", "data", "check", "mnist",
+                        "--data-root", str(root)], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "was not found" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_imagefolder_mirror_loads_and_caches(isolated_env):
+    from torchvision.io import encode_jpeg
+
+    mirror = isolated_env / "root" / "cifar10-jpeg"
+    g = torch.Generator().manual_seed(0)
+    for split in ("train", "test"):
+        for c in data.CIFAR10_CLASSES:
+            (mirror / split / c).mkdir(parents=True)
+            for i in range(2):
+                img = torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8, generator=g)
+                (mirror / split / c / f"{i:04d}.jpg").write_bytes(encode_jpeg(img).numpy().tobytes())
+    ds = data.load("cifar10", train=False, data_root=isolated_env / "root")
+    assert ds.images.shape == (20, 3, 32, 32) and ds.labels.tolist() == sorted(ds.labels.tolist())
+    assert "JPEG" in ds.note and ds.classes == data.CIFAR10_CLASSES
+    cached = list((isolated_env / "cache" / "gdsc-book" / "tensors").glob("*.pt"))
+    assert len(cached) == 1
+    again = data.load("cifar10", train=False, data_root=isolated_env / "root")
+    assert torch.equal(again.images, ds.images)
+
+
+@pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not available")
+def test_real_mnist_in_memory(data_root):
+    train = data.load("mnist", train=True, data_root=data_root)
+    test = data.load("mnist", train=False, data_root=data_root)
+    assert train.images.shape == (60000, 1, 28, 28) and len(test) == 10000
+    assert torch.bincount(test.labels).tolist()[:2] == [980, 1135]  # the known class counts
+    fp = data.fingerprint("mnist", data_root)
+    assert len(fp["sha256"]) == 64 and fp == data.fingerprint("mnist", data_root)

@@ -1,0 +1,38 @@
+"""Every code block on a page is a file under docs_src/, and every such file runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .pages import DOCS, DOCS_SRC, ROOT, korean_pages, structure, twin
+
+SNIPPETS = sorted(p.relative_to(DOCS_SRC).as_posix() for p in DOCS_SRC.rglob("*.py"))
+
+
+def test_every_snippet_is_shown_on_a_page():
+    shown = set()
+    for page in korean_pages():
+        shown |= set(structure(page).snippets) | set(structure(twin(page)).snippets)
+    assert sorted(set(SNIPPETS) - shown) == [], "snippets no page includes"
+    assert sorted(shown - set(SNIPPETS)) == [], "pages include missing snippets"
+
+
+def test_pages_have_no_untested_python_blocks():
+    """A python block on a page must be an include, not inline code."""
+    for page in list(DOCS.glob("*.md")):
+        lines = page.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if line.strip().startswith("```python") or line.strip().startswith("```py"):
+                assert lines[i + 1].strip().startswith("--8<--"), f"{page.name}:{i + 1}"
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS)
+def test_snippet_runs(snippet, tmp_path):
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, str(DOCS_SRC / snippet)], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
