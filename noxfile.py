@@ -22,7 +22,7 @@ os.environ.setdefault("UV_NATIVE_TLS", "1")  # uv trusts the system certificates
 
 
 def _env() -> dict:
-    env = {}
+    env = {"NO_MKDOCS_2_WARNING": "1"}  # mkdocs prints a banner about 2.0 on every build
     if "GDSC_BOOK_DATA" not in os.environ and SHARED_DATA.is_dir():
         env["GDSC_BOOK_DATA"] = str(SHARED_DATA)  # the datasets beside a workplace checkout
     return env

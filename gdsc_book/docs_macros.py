@@ -89,3 +89,55 @@ def define_env(env) -> None:
                     f"{', '.join(tv_v)}로 {dates[-1]}에 `gdsc_book`이 만들었습니다.")
         return (f"Figures and numbers on this page were produced by `gdsc_book` with torch "
                 f"{', '.join(torch_v)} and torchvision {', '.join(tv_v)} on {dates[-1]}.")
+
+
+# --- notebooks: "Open in Colab" and "download" on every chapter page (gdsc_book.notebooks) -----
+
+_NOTEBOOK_LABELS = {
+    "ko": ("Colab에서 열기", "노트북 내려받기"),
+    "en": ("Open in Colab", "Download notebook"),
+}
+
+
+def _notebook_site(env):
+    from gdsc_book import notebooks
+
+    conf_file = env.conf.get("config_file_path")
+    root = Path(conf_file).parent if conf_file else Path(env.conf["docs_dir"]).parent
+    return notebooks, notebooks.load_site(root)
+
+
+def on_post_page_macros(env) -> None:
+    """Put the page's notebook links under its title, so no chapter author has to add them."""
+    if env.page is None:
+        return
+    notebooks, site = _notebook_site(env)
+    lang = _lang(env)
+    slug = env.page.file.src_uri[: -len(".md")] if env.page.file.src_uri.endswith(".md") else ""
+    slug = slug[: -len(f".{lang}")] if slug.endswith(f".{lang}") else slug
+    links = notebooks.notebook_links(site, slug, lang, env.page.url) if slug else None
+    if links is None:
+        return
+    colab, download = _NOTEBOOK_LABELS[lang]
+    html = (f'<p class="book-notebook">'
+            f'<a class="md-button md-button--primary" href="{links["colab"]}" target="_blank" '
+            f'rel="noopener">{colab}</a> '
+            f'<a class="md-button" href="{links["download"]}" download="{links["name"]}">'
+            f"{download} (.ipynb)</a></p>")
+    lines = env.markdown.split("\n")
+    at = next((i + 1 for i, ln in enumerate(lines) if ln.startswith("# ")), 0)
+    env.markdown = "\n".join(lines[:at] + ["", html, ""] + lines[at:])
+
+
+def on_post_build(env) -> None:
+    """Serve the notebooks beside the pages (site/notebooks/), for the download links."""
+    import shutil
+
+    notebooks, site = _notebook_site(env)
+    src = site.root / notebooks.NOTEBOOK_DIR
+    if not src.is_dir():
+        return
+    dest = Path(env.conf["site_dir"]) / notebooks.NOTEBOOK_DIR
+    dest.mkdir(parents=True, exist_ok=True)
+    for nb in sorted(src.glob("*.ipynb")):
+        shutil.copyfile(nb, dest / nb.name)

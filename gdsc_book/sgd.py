@@ -229,6 +229,15 @@ def pl_ratio(x):
     return 0.5 * pl_grad(x) ** 2 / pl_function(x)
 
 
+def pl_rate(lr: float, mu: float = PL_MU, smoothness: float = PL_SMOOTHNESS) -> float:
+    r"""Guaranteed per-step factor of ``f - f*`` for GD with step ``lr <= 1/L`` under PL.
+
+    The descent lemma gives :math:`f(x') \le f(x) - \eta(1 - L\eta/2) f'(x)^2` and PL turns
+    :math:`f'(x)^2` into :math:`2\mu (f(x) - f^*)`: a geometric (linear) rate.
+    """
+    return 1 - 2 * mu * lr * (1 - smoothness * lr / 2)
+
+
 def gd_1d(grad: Callable, x0: float, lr: float, steps: int) -> np.ndarray:
     """Plain gradient descent in one variable; returns ``x_0..x_steps``."""
     xs = np.empty(steps + 1)
@@ -245,11 +254,11 @@ def gd_1d(grad: Callable, x0: float, lr: float, steps: int) -> np.ndarray:
 class TwoMinima:
     """A 1-D loss with a deep sharp minimum on the left and a shallower flat one on the right."""
 
-    sharp_at: float = -1.0
-    sharp_width: float = 0.1
+    sharp_at: float = -0.5
+    sharp_width: float = 0.1  # curvature about depth / width**2 = 100
     sharp_depth: float = 1.0
-    flat_at: float = 1.5
-    flat_width: float = 0.6
+    flat_at: float = 1.0
+    flat_width: float = 0.6  # curvature about 2.3
     flat_depth: float = 0.8
     bowl: float = 0.05  # keeps the loss bounded below far away
 
@@ -293,3 +302,24 @@ class TwoMinima:
         grid = np.linspace(self.sharp_at, self.flat_at, 2001)
         barrier = grid[np.argmax(self.loss(grid))]
         return np.asarray(x) > barrier
+
+
+# ---------------------------------------------------------------- optimization ≠ learning
+
+
+def overfit_run(train_set, test_set, *, epochs: int = 40, hidden: int = 512, lr: float = 0.1,
+                batch_size: int = 50, seed: int = 0):
+    """Train an MLP on a small training set until its training loss is nearly zero.
+
+    Returns the :class:`gdsc_book.train.History`: the training loss keeps falling (the
+    optimizer does its job) while the test loss turns back up (learning is not optimization).
+    """
+    import torch
+
+    from gdsc_book.models import MLP
+    from gdsc_book.train import train_model
+
+    torch.manual_seed(seed)
+    in_features = int(np.prod(train_set.images.shape[1:]))
+    return train_model(MLP(in_features, (hidden,)), train_set, test_set, epochs=epochs, lr=lr,
+                       batch_size=batch_size, seed=seed)

@@ -14,7 +14,9 @@ import matplotlib
 matplotlib.use("Agg")  # figures are files; never open a window
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 LANGS = ("ko", "en")
 KOREAN_FONT = "NanumGothic"
@@ -66,6 +68,24 @@ def use_book_style() -> None:
         }
     )
     _applied = True
+
+
+def _pow10(value, _pos) -> str:
+    if value <= 0:
+        return ""
+    exp = np.log10(value)
+    return f"$10^{{{int(round(exp))}}}$" if abs(exp - round(exp)) < 1e-9 else ""
+
+
+def log_ticks(ax, axis: str = "y") -> None:
+    """Label a log axis as plain mathtext ``$10^{-5}$``.
+
+    Matplotlib's default log labels use ``\\mathdefault``, which draws with the text font;
+    NanumGothic has no U+2212 minus sign, so Korean figures would lose their minus signs.
+    """
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(_pow10))
+    target.set_minor_formatter(NullFormatter())
 
 
 def tr(lang: str, ko: str, en: str) -> str:

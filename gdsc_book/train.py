@@ -479,3 +479,15 @@ def load_model(path: str | Path, which: str = "best", map_location="cpu") -> nn.
     weights = state["best"]["model"] if which == "best" and state.get("best") else state["model"]
     model.load_state_dict(weights)
     return model.eval()
+
+
+# The book's MNIST recipes (benchmarks/bench_mnist.py measures them): large batches with a
+# one-cycle learning rate reach good accuracy in few epochs, which is what a CPU needs.
+RECIPES: dict[str, dict] = {
+    "softmax": {"epochs": 3, "batch_size": 128, "optimizer": "sgd", "lr": 0.1,
+                "scheduler": "onecycle"},
+    "mlp": {"epochs": 4, "batch_size": 128, "optimizer": "sgd", "lr": 0.1,
+            "scheduler": "onecycle", "model_kwargs": {"widths": (256,)}},
+    "cnn": {"epochs": 3, "batch_size": 128, "optimizer": "sgd", "lr": 0.2,
+            "scheduler": "onecycle", "weight_decay": 5e-4, "model_kwargs": {"width": 16}},
+}

@@ -119,7 +119,7 @@ def test_notebook_pages_render_in_both_languages(tmp_path):
     r = subprocess.run(MKDOCS + ["-f", str(cfg), "-d", str(tmp_path / "site")],
                        cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
-    for lang, prefix, title in (("ko", "", "노트북"), ("en", "en/", "Notebook")):
+    for prefix, title in (("", "노트북"), ("en/", "Notebook")):
         html = (tmp_path / "site" / prefix / "lab" / "index.html").read_text(encoding="utf-8")
         assert '"cell_type"' not in html, "notebook was copied raw, not rendered"
         assert "jp-Cell" in html and f"<title>{title}" in html and "6 * 7" in html

@@ -26,7 +26,7 @@ def accuracy(x, y):
 
 print(f"P before training: {accuracy(x_test, y_test):.1%}")
 optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-for step in range(200):  # E: experience, the labelled training examples
+for _ in range(200):  # E: experience, the labelled training examples
     optimizer.zero_grad()
     loss = loss_fn(model(x_train), y_train)
     loss.backward()

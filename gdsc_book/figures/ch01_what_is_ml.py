@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.ticker import PercentFormatter
 
 from gdsc_book.figures.registry import figure
-from gdsc_book.style import COLORS, LANGS, tr
+from gdsc_book.style import COLORS, LANGS, log_ticks, tr
 
 
 def _box(ax, xy, w, h, title, body, color):
@@ -84,8 +85,9 @@ def dml(ctx):
 
 
 @figure("ch01_experience", chapter="ch01", data=("mnist",),
-        full={"sizes": [100, 300, 1000, 3000, 10000, 60000], "seeds": 3, "epochs": 5},
-        quick={"sizes": [100, 1000], "seeds": 1, "epochs": 1})
+        full={"sizes": [100, 300, 1000, 3000, 10000, 60000], "seeds": 3, "updates": 2400,
+              "n_test": 10000},
+        quick={"sizes": [100, 1000], "seeds": 1, "updates": 100, "n_test": 1000})
 def experience(ctx):
     """Mitchell's 'improves with experience': test accuracy against the training-set size."""
     import numpy as np
@@ -93,15 +95,21 @@ def experience(ctx):
     from gdsc_book.models import SoftmaxRegression
     from gdsc_book.train import train_model
 
-    train, test = ctx.load("mnist", train=True), ctx.load("mnist", train=False)
+    train = ctx.load("mnist", train=True)
+    test = ctx.load("mnist", train=False).subset(ctx["n_test"])
+    batch = 128
     acc = np.zeros((len(ctx["sizes"]), ctx["seeds"]))
     for i, n in enumerate(ctx["sizes"]):
         for s in range(ctx["seeds"]):
-            subset = train.subset(n, seed=s)
-            # The same number of updates for every size, so only the experience differs.
-            epochs = max(1, round(ctx["epochs"] * 60000 / n / 20))
-            hist = train_model(SoftmaxRegression(), subset, test, epochs=min(epochs, 200),
-                               batch_size=min(128, n), optimizer="sgd", lr=0.1, seed=s)
+            sub = train.subset(n, seed=s)
+            x, y = sub.float_images(), sub.labels
+            # Every size gets the same number of SGD updates, so only the experience differs:
+            # a small set is repeated to fill an epoch of at least 6,000 examples.
+            reps = -(-6000 // n)
+            x, y = x.repeat(reps, 1, 1, 1), y.repeat(reps)
+            epochs = max(1, round(ctx["updates"] / (len(y) / batch)))
+            hist = train_model(SoftmaxRegression(), (x, y), test, epochs=epochs,
+                               batch_size=batch, optimizer="sgd", lr=0.05, seed=s)
             acc[i, s] = hist.test_acc[-1]
     mean = acc.mean(axis=1)
     for lang in LANGS:
@@ -109,6 +117,8 @@ def experience(ctx):
         ax.errorbar(ctx["sizes"], mean, yerr=[mean - acc.min(1), acc.max(1) - mean], fmt="o-",
                     capsize=3, color=COLORS[0])
         ax.set_xscale("log")
+        log_ticks(ax, "x")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel(tr(lang, "훈련 샘플 수 (경험 E)", "training examples (experience E)"))
         ax.set_ylabel(tr(lang, "테스트 정확도 (성능 P)", "test accuracy (performance P)"))
         ax.set_title(tr(lang, "MNIST 소프트맥스 회귀", "softmax regression on MNIST"))

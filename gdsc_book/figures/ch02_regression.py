@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.ticker import FuncFormatter
 
 from gdsc_book import regression as R
 from gdsc_book.figures.registry import figure
@@ -12,7 +13,10 @@ from gdsc_book.style import COLORS, LANGS, tr
 
 # The lesson's two step sizes: a careful one, and one close to the stability limit 2/λ_max.
 LR_SMALL, LR_LARGE = 0.05, 0.5
-START = (-1.0, 1.5)  # a start far from the optimum so the path crosses the contours
+START = (-1.2, -1.5)  # a start far from the optimum so the path crosses the contours
+# Log-axis ticks as plain mathtext: the default "\mathdefault" ticks take NanumGothic, which
+# has no U+2212 minus sign, so 10⁻⁵ would lose its minus on the Korean figures.
+POW10 = FuncFormatter(lambda v, _: f"$10^{{{int(round(np.log10(v)))}}}$" if v > 0 else "")
 
 
 def _fit(n: int, seed: int, steps: int):
@@ -40,7 +44,7 @@ def houses(ctx):
         ax = fig.add_subplot(projection="3d")
         ax.plot_surface(aa, gg, plane, alpha=0.25, color=COLORS[0], linewidth=0)
         ax.scatter(x[:, 0], x[:, 1], y, s=10, color=COLORS[1], depthshade=False)
-        ax.set_xlabel(tr(lang, "면적 (m²)", "area (m²)"))
+        ax.set_xlabel(tr(lang, "면적 ($\\mathrm{m}^2$)", "area ($\\mathrm{m}^2$)"))
         ax.set_ylabel(tr(lang, "연식 (년)", "age (years)"))
         ax.set_zlabel(tr(lang, "가격 (억 원)", "price (100M won)"))
         ax.view_init(elev=18, azim=-60)
@@ -65,7 +69,7 @@ def loss_surface(ctx):
     """
     h, _, z, (w_cf, b_cf), runs = _fit(ctx["n"], ctx.seed, ctx["steps"])
     w1 = torch.linspace(-1.8, 2.6, 121, dtype=R.DTYPE)
-    w2 = torch.linspace(-1.6, 2.2, 121, dtype=R.DTYPE)
+    w2 = torch.linspace(-1.8, 1.4, 121, dtype=R.DTYPE)
     surf = R.mse_surface(z, h.y, w1, w2, b_cf).numpy()
     levels = np.quantile(surf, np.linspace(0.0, 0.9, 14) ** 2)
     for lang in LANGS:
@@ -76,7 +80,7 @@ def loss_surface(ctx):
         for (lr, run), color in zip(runs.items(), (COLORS[0], COLORS[1])):
             p = run.path.numpy()
             ax.plot(p[:, 0], p[:, 1], "o-", ms=2.5, lw=1.2, color=color,
-                    label=tr(lang, f"경사 하강법, η = {lr}", f"gradient descent, η = {lr}"))
+                    label=tr(lang, f"경사 하강법, $\\eta$ = {lr}", f"gradient descent, $\\eta$ = {lr}"))
         ax.plot(*w_cf.numpy(), "*", ms=14, color=COLORS[2],
                 label=tr(lang, "닫힌 형태의 해", "closed-form solution"))
         ax.plot(*START, "s", ms=6, color="black", label=tr(lang, "시작점", "start"))
@@ -92,7 +96,7 @@ def loss_surface(ctx):
             "b_opt": b_cf, "mean_price": float(h.y.mean())}
 
 
-@figure("ch02_gd_vs_closed_form", chapter="ch02", full={"n": 200, "steps": 300},
+@figure("ch02_gd_vs_closed_form", chapter="ch02", full={"n": 200, "steps": 500},
         quick={"n": 50, "steps": 60}, seed=0)
 def gd_vs_closed_form(ctx):
     """GD's loss gap and its weights (mapped back to units) converging to the closed form."""
@@ -108,9 +112,10 @@ def gd_vs_closed_form(ctx):
     for lang in LANGS:
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.6, 3.6))
         a1.semilogy(steps, gap, color=COLORS[0])
+        a1.yaxis.set_major_formatter(POW10)
         a1.set_xlabel(tr(lang, "반복 횟수", "iteration"))
         a1.set_ylabel(tr(lang, "MSE − 최솟값", "MSE − minimum"))
-        a1.set_title(tr(lang, f"손실의 차이 (η = {LR_SMALL})", f"loss gap (η = {LR_SMALL})"),
+        a1.set_title(tr(lang, f"손실의 차이 ($\\eta$ = {LR_SMALL})", f"loss gap ($\\eta$ = {LR_SMALL})"),
                      fontsize=11)
         for vals, target, name, color in ((w_area, w_raw_cf[0], "$w_{area}$", COLORS[0]),
                                           (w_age, w_raw_cf[1], "$w_{age}$", COLORS[1])):

@@ -27,10 +27,10 @@ import math
 import platform
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 from gdsc_book import __version__
 from gdsc_book import data as data_mod

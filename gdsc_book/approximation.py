@@ -1,0 +1,233 @@
+"""How a ReLU network approximates a function: folds, pieces, and their linear combination.
+
+A one-hidden-layer ReLU network on a line is ``g(x) = c0 + sum_i c_i ReLU(w_i x + b_i)``: each
+unit is a hinge that folds the line at ``-b_i / w_i``, so ``g`` is piecewise linear with at most
+``k + 1`` pieces for ``k`` units. More units give more pieces, and more pieces follow a curve
+more closely. Depth composes the folds: each layer can split every existing piece again, so the
+count can grow exponentially with depth (the sawtooth below has ``2^L`` pieces with two units
+per layer), although a randomly initialized deep network gets far fewer.
+
+Counting is exact in 1-D: between two consecutive breakpoints every pre-activation is affine,
+so its zero (if any) is found by linear interpolation, layer after layer.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from gdsc_book.models import MLP
+from gdsc_book.perceptron import fit_full_batch
+
+DOMAIN = (-1.0, 1.0)
+
+
+def target(x):
+    """The 1-D function the chapter approximates: a sine wave on a slope."""
+    lib = torch if isinstance(x, torch.Tensor) else np
+    return lib.sin(2 * math.pi * x) + 0.5 * x
+
+
+def grid(n: int = 2001, lo: float = DOMAIN[0], hi: float = DOMAIN[1]) -> torch.Tensor:
+    """``n`` evenly spaced points as an ``n x 1`` column (what ``MLP(1, ...)`` takes)."""
+    return torch.linspace(lo, hi, n).unsqueeze(1)
+
+
+def relu_net(width: int, depth: int = 1) -> MLP:
+    """A 1-in, 1-out ReLU MLP with ``depth`` hidden layers of ``width`` units."""
+    return MLP(1, widths=(width,) * depth, num_classes=1, activation="relu")
+
+
+def max_error(model: nn.Module, f: Callable = target, n: int = 4001,
+              lo: float = DOMAIN[0], hi: float = DOMAIN[1]) -> float:
+    """sup-norm error on a fine grid: the distance the approximation theorem talks about."""
+    x = grid(n, lo, hi).double()
+    with torch.no_grad():
+        return (copy.deepcopy(model).double()(x) - f(x)).abs().max().item()
+
+
+def fit_relu_net(width: int, depth: int = 1, steps: int = 2000, n_train: int = 256,
+                 lr: float = 0.01, seed: int = 0, f: Callable = target) -> MLP:
+    """Train a ReLU MLP on ``n_train`` evenly spaced samples of ``f`` (full-batch Adam, MSE)."""
+    torch.manual_seed(seed)
+    model = relu_net(width, depth)
+    x = grid(n_train)
+    fit_full_batch(model, x, f(x), steps=steps, lr=lr, loss="mse", cosine=True)
+    return model
+
+
+def interpolant_net(width: int, f: Callable = target, lo: float = DOMAIN[0],
+                    hi: float = DOMAIN[1]) -> MLP:
+    """A width-``width`` ReLU network *built by hand* that interpolates ``f`` at ``width + 1`` knots.
+
+    Unit ``i`` is the hinge ``ReLU(x - t_i)``; its output weight is the change of slope at
+    knot ``t_i``. This is the constructive half of the approximation theorem in 1-D: no
+    training, and the error shrinks like ``1 / width^2`` for a smooth ``f``.
+    """
+    knots = np.linspace(lo, hi, width + 1)
+    values = f(knots)
+    slopes = np.diff(values) / np.diff(knots)
+    model = relu_net(width)
+    lin = model.body[1]
+    with torch.no_grad():
+        lin.weight.fill_(1.0)
+        lin.bias.copy_(torch.as_tensor(-knots[:-1], dtype=torch.float32))
+        model.head.weight.copy_(torch.as_tensor(np.diff(slopes, prepend=0.0),
+                                                dtype=torch.float32).unsqueeze(0))
+        model.head.bias.fill_(float(values[0]))
+    return model
+
+
+def unit_pieces(model: MLP, x: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """Each hidden unit's contribution ``c_i ReLU(w_i x + b_i)`` (``N x k``) and the output bias.
+
+    Their sum plus the bias *is* the network's output: the linear combination of the folds.
+    """
+    lin = model.body[1]
+    with torch.no_grad():
+        hidden = torch.relu(lin(x))
+        return hidden * model.head.weight[0], model.head.bias.item()
+
+
+# ---------------------------------------------------------------- counting linear pieces
+
+
+def _linears(model: MLP) -> list[nn.Linear]:
+    return [m for m in model.body if isinstance(m, nn.Linear)]
+
+
+def breakpoints_1d(model: MLP, lo: float = DOMAIN[0], hi: float = DOMAIN[1]) -> np.ndarray:
+    """Every point of ``(lo, hi)`` where some ReLU of a 1-D-input MLP switches on or off.
+
+    Exact (up to float64 rounding): layer by layer, each pre-activation is affine between the
+    breakpoints found so far, so a sign change between two of them is one zero, found by
+    linear interpolation.
+    """
+    net = copy.deepcopy(model).double().eval()
+    layers = _linears(net)
+    pts = np.array([lo, hi], dtype=float)
+    h_fn: Callable[[torch.Tensor], torch.Tensor] = net.body[0]  # Flatten
+    with torch.no_grad():
+        for lin in layers:
+            z = lin(h_fn(torch.as_tensor(pts).unsqueeze(1))).numpy()
+            za, zb = z[:-1], z[1:]
+            cross = za * zb < 0
+            t = pts[:-1, None] + np.diff(pts)[:, None] * za / np.where(cross, za - zb, 1.0)
+            pts = np.unique(np.concatenate([pts, t[cross]]))
+
+            def h_fn(x, prev=h_fn, lin=lin):
+                return torch.relu(lin(prev(x)))
+    return pts[1:-1]
+
+
+def count_pieces_1d(model: MLP, lo: float = DOMAIN[0], hi: float = DOMAIN[1],
+                    merge: bool = True) -> int:
+    """Number of linear pieces of ``model`` on ``[lo, hi]``.
+
+    ``merge=False`` counts activation regions (intervals with one on/off pattern); ``merge``
+    also joins neighbours with the same slope (a unit can switch without bending the output,
+    e.g. when its outgoing weight is zero), giving the pieces of the function itself.
+    """
+    pts = np.concatenate([[lo], breakpoints_1d(model, lo, hi), [hi]])
+    if not merge:
+        return len(pts) - 1
+    net = copy.deepcopy(model).double().eval()
+    with torch.no_grad():
+        v = net(torch.as_tensor(pts).unsqueeze(1))[:, 0].numpy()
+    slopes = np.diff(v) / np.diff(pts)
+    bends = ~np.isclose(slopes[1:], slopes[:-1], rtol=1e-7, atol=1e-9)
+    return 1 + int(bends.sum())
+
+
+def activation_patterns(model: MLP, x: torch.Tensor) -> torch.Tensor:
+    """One integer id per input row for its on/off pattern over every ReLU of every layer."""
+    codes = []
+    with torch.no_grad():
+        h = model.body[0](x)
+        for lin in _linears(model):
+            z = lin(h)
+            codes.append(z > 0)
+            h = torch.relu(z)
+    bits = torch.cat(codes, dim=1)
+    _, ids = torch.unique(bits, dim=0, return_inverse=True)
+    return ids
+
+
+def count_pieces_by_grid(model: MLP, lo: float = DOMAIN[0], hi: float = DOMAIN[1],
+                         n: int = 200_001) -> int:
+    """Activation regions along a dense grid (1 + pattern changes): an independent check."""
+    ids = activation_patterns(model, torch.linspace(lo, hi, n, dtype=torch.float64)
+                              .unsqueeze(1).to(next(model.parameters()).dtype))
+    return 1 + int((ids[1:] != ids[:-1]).sum())
+
+
+def sawtooth_net(depth: int) -> MLP:
+    """Two ReLUs per layer composing the tent map ``T(x) = 2 ReLU(x) - 4 ReLU(x - 1/2)``.
+
+    ``T`` folds ``[0, 1]`` onto itself once; ``depth`` layers apply it ``depth`` times, giving
+    ``2^depth`` linear pieces from only ``2 depth`` hidden units (Telgarsky 2016). A single
+    hidden layer needs ``2^depth - 1`` units for as many pieces.
+    """
+    model = relu_net(2, depth)
+    layers = _linears(model)
+    with torch.no_grad():
+        layers[0].weight.copy_(torch.tensor([[1.0], [1.0]]))
+        for lin in layers[1:]:
+            lin.weight.copy_(torch.tensor([[2.0, -4.0], [2.0, -4.0]]))
+        for lin in layers:
+            lin.bias.copy_(torch.tensor([0.0, -0.5]))
+        model.head.weight.copy_(torch.tensor([[2.0, -4.0]]))
+        model.head.bias.zero_()
+    return model
+
+
+def random_pieces(width: int, depth: int, seeds: int = 10, lo: float = DOMAIN[0],
+                  hi: float = DOMAIN[1]) -> list[int]:
+    """Linear pieces on ``[lo, hi]`` of freshly initialized ReLU nets (PyTorch's default init)."""
+    counts = []
+    for s in range(seeds):
+        torch.manual_seed(s)
+        counts.append(count_pieces_1d(relu_net(width, depth), lo, hi))
+    return counts
+
+
+# ---------------------------------------------------------------- folding in 2-D
+
+
+def fold(x: torch.Tensor, center) -> torch.Tensor:
+    """Fold the plane along the lines through ``center``: ``|x - c|`` per coordinate.
+
+    Written with ReLUs only (``|u| = ReLU(u) + ReLU(-u)``): one hidden layer of four units and
+    a linear combination. Points mirrored across a fold land on the same spot, so whatever the
+    next layer does there happens in every mirrored copy at once.
+    """
+    u = x - torch.as_tensor(center, dtype=x.dtype)
+    return torch.relu(u) + torch.relu(-u)
+
+
+# ---------------------------------------------------------------- parameters
+
+
+def parameter_count(dims) -> int:
+    """``|Theta| = sum_l dim(h_l) (dim(h_{l-1}) + 1)`` for layer sizes ``[in, h_1, ..., out]``.
+
+    The ``+ 1`` is each unit's bias; the slide writes ``~`` because layers without a bias (or
+    with extra parameters, like batch normalization) change the count slightly.
+    """
+    dims = [int(d) for d in dims]
+    return sum(d * (d_prev + 1) for d_prev, d in zip(dims[:-1], dims[1:]))
+
+
+def is_monotone(model: nn.Module, n: int = 2001, lo: float = DOMAIN[0],
+                hi: float = DOMAIN[1]) -> bool:
+    """Is the 1-D function ``model`` non-decreasing or non-increasing on ``[lo, hi]``?"""
+    x = grid(n, lo, hi).double()
+    with torch.no_grad():
+        d = np.diff(copy.deepcopy(model).double()(x)[:, 0].numpy())
+    tol = 1e-12
+    return bool((d >= -tol).all() or (d <= tol).all())

@@ -1,0 +1,67 @@
+"""The book's models: shapes, what they expose, and how build_model records them."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from gdsc_book.models import CNN, MLP, SoftmaxRegression, build_model, count_parameters
+
+
+def test_softmax_regression_is_one_linear_layer():
+    m = SoftmaxRegression((1, 28, 28), 10)
+    assert count_parameters(m) == 28 * 28 * 10 + 10  # W (10x784) and b (10)
+    assert m(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
+    linear = [mod for mod in m.modules() if isinstance(mod, nn.Linear)]
+    assert len(linear) == 1
+
+
+@pytest.mark.parametrize("act", ["relu", "sigmoid", "tanh", "identity"])
+def test_mlp_flattens_and_uses_its_activation(act):
+    m = MLP(64, widths=(32, 16), num_classes=3, activation=act, dropout=0.1)
+    assert m(torch.randn(4, 1, 8, 8)).shape == (4, 3)
+    assert count_parameters(m) == (64 * 32 + 32) + (32 * 16 + 16) + (16 * 3 + 3)
+    kinds = {type(mod).__name__ for mod in m.modules()}
+    assert {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "identity": "Identity"}[act] in kinds
+    assert "Dropout" in kinds
+
+
+def test_mlp_rejects_unknown_activation():
+    with pytest.raises(ValueError, match="activation"):
+        MLP(4, activation="swish")
+
+
+@pytest.mark.parametrize("size", [28, 32])
+def test_cnn_takes_28_and_32_pixel_images(size):
+    m = CNN(in_channels=1, num_classes=10, width=8).eval()
+    assert m(torch.randn(2, 1, size, size)).shape == (2, 10)
+
+
+def test_cnn_exposes_trunk_and_head_for_fine_tuning():
+    m = CNN(1, 10, width=8).eval()
+    x = torch.randn(3, 1, 28, 28)
+    feats = m.features(x)
+    assert feats.shape == (3, m.feature_dim)
+    assert torch.allclose(m.head(feats), m(x))
+    assert isinstance(m.head, nn.Linear) and m.first_conv.in_channels == 1
+    # Lab 2's recipe: a 3-channel first conv and a new head, the rest of the trunk kept.
+    m.features[0][0] = nn.Conv2d(3, m.first_conv.out_channels, 3, padding=1, bias=False)
+    m.head = nn.Linear(m.feature_dim, 10)
+    assert m(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+
+
+def test_build_model_records_a_plain_spec():
+    m = build_model("mlp", (1, 8, 8), 10, widths=(16,), activation="tanh")
+    assert m.spec == {"name": "mlp", "in_shape": [1, 8, 8], "num_classes": 10,
+                      "kwargs": {"widths": [16], "activation": "tanh"}}
+    again = build_model(m.spec["name"], m.spec["in_shape"], m.spec["num_classes"],
+                        **m.spec["kwargs"])
+    assert count_parameters(again) == count_parameters(m)
+    assert isinstance(build_model("cnn", (3, 32, 32), 10, width=4), CNN)
+    assert isinstance(build_model("softmax", (1, 28, 28), 10), SoftmaxRegression)
+
+
+def test_build_model_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown model"):
+        build_model("resnet", (1, 28, 28), 10)

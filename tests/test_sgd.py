@@ -1,0 +1,215 @@
+"""Chapter 8's claims about GD, SGD and minibatch SGD, computed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gdsc_book import sgd
+from gdsc_book.schedules import InversePower
+from tests.conftest import has_dataset
+
+# ---------------------------------------------------------------- minibatches
+
+
+def test_minibatches_cover_every_example_once_per_epoch():
+    rng = np.random.default_rng(0)
+    batches = sgd.minibatches(103, 10, rng)
+    assert [len(b) for b in batches] == [10] * 10 + [3]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(103))
+    with pytest.raises(ValueError):
+        sgd.minibatches(10, 0, rng)
+
+
+def test_full_loss_is_the_mean_of_equal_minibatch_losses_but_their_minima_differ():
+    prob = sgd.LinearRegression2D.make(n=200, seed=0)
+    batches = sgd.minibatches(prob.n, 20, np.random.default_rng(1))
+    theta = np.array([0.3, 0.7])
+    assert np.mean([prob.loss(theta, b) for b in batches]) == pytest.approx(prob.loss(theta))
+    centres = np.array([prob.minimizer(b) for b in batches])
+    full = prob.minimizer()
+    # each minibatch bowl has its own centre, scattered around the full loss's minimum
+    assert np.all(np.linalg.norm(centres - full, axis=1) > 1e-3)
+    assert np.linalg.norm(centres.mean(axis=0) - full) < np.linalg.norm(centres - full, axis=1).mean()
+
+
+def test_gradients_analytic_match_finite_differences():
+    prob = sgd.LinearRegression2D.make(n=50, seed=3)
+    theta, h = np.array([0.5, -0.2]), 1e-6
+    num = [(prob.loss(theta + h * e) - prob.loss(theta - h * e)) / (2 * h) for e in np.eye(2)]
+    assert np.allclose(prob.grad(theta), num, atol=1e-5)
+
+
+def test_gd_converges_and_noisier_updates_end_farther_from_the_minimum():
+    prob = sgd.LinearRegression2D.make(n=200, seed=0)
+    star = prob.minimizer()
+    start, steps, lr = (-2.0, 3.0), 400, 0.05
+    gd = sgd.descend(prob, start, lr, steps)
+    assert np.linalg.norm(gd[-1] - star) < 1e-4
+    # average distance over the last 100 steps: full batch < minibatch of 16 < single example
+    tail = {b: np.linalg.norm(sgd.descend(prob, start, lr, steps, batch_size=b, seed=s)[-100:]
+                              - star, axis=1).mean()
+            for b in (1, 16) for s in [0]}
+    assert np.linalg.norm(gd[-100:] - star, axis=1).mean() < tail[16] < tail[1]
+
+
+def test_minibatch_gradient_noise_shrinks_like_one_over_batch_size():
+    prob = sgd.LinearRegression2D.make(n=200, seed=0)
+    theta = np.array([-2.0, 3.0])
+    s2 = prob.per_example_variance(theta)
+    for b in (1, 4, 16, 64):
+        predicted = s2 / b * (prob.n - b) / (prob.n - 1)
+        assert prob.gradient_variance(theta, b, trials=3000) == pytest.approx(predicted, rel=0.15)
+    assert prob.gradient_variance(theta, prob.n, trials=5) == pytest.approx(0.0, abs=1e-20)
+
+
+# ---------------------------------------------------------------- Robbins–Monro
+
+
+def test_robbins_monro_schedule_converges_constant_step_stalls_at_the_noise_floor():
+    steps = 10_000
+    rm = sgd.noisy_quadratic(InversePower(0.5, 1.0, 2.0), steps, runs=400)
+    const = sgd.noisy_quadratic(0.1, steps, runs=400)
+    short = sgd.noisy_quadratic(InversePower(0.5, 2.0, 2.0), steps, runs=400)
+    assert rm[-1] < 1e-3 and rm[-1] < rm[1000] / 5  # still falling
+    floor = sgd.noise_floor(0.1)
+    assert np.mean(const[-2000:]) == pytest.approx(floor, rel=0.15)  # stalls where theory says
+    assert np.mean(const[-2000:]) > 20 * rm[-1]
+    assert short[-1] > 0.5  # sum of steps finite: stops before reaching the optimum
+    assert short[-1] == pytest.approx(short[steps // 2], rel=0.1)
+
+
+def test_noise_floor_formula_matches_a_long_constant_step_run():
+    for eta in (0.05, 0.3):
+        mse = sgd.noisy_quadratic(eta, 4000, runs=2000, theta0=0.0, seed=1)
+        assert np.mean(mse[-1000:]) == pytest.approx(sgd.noise_floor(eta), rel=0.1)
+
+
+@pytest.mark.parametrize("p", [0.6, 0.8, 1.0])
+def test_sgd_rate_is_t_to_the_minus_p(p):
+    steps = 10_000
+    mse = sgd.noisy_quadratic(InversePower(1.0, p, 1.0), steps, runs=1000, seed=2)
+    t = np.arange(1000, steps + 1)
+    assert sgd.loglog_slope(t, mse[1000:]) == pytest.approx(-p, abs=0.1)
+
+
+# ---------------------------------------------------------------- stationary points, saddles
+
+
+def test_origin_is_a_saddle_and_the_minima_are_at_y_pm1():
+    h = 1e-5
+    hess = np.array([[(sgd.saddle_grad(*(np.array([0.0, 0.0]) + h * e))[i]
+                       - sgd.saddle_grad(*(np.array([0.0, 0.0]) - h * e))[i]) / (2 * h)
+                      for e in np.eye(2)] for i in range(2)])
+    assert np.allclose(np.linalg.eigvalsh(hess), [-1.0, 1.0], atol=1e-6)
+    for y in (-1.0, 1.0):
+        assert np.allclose(sgd.saddle_grad(0.0, y), 0.0)
+        assert sgd.saddle_f(0.0, y) == sgd.SADDLE_MIN
+
+
+def test_gd_on_the_stable_manifold_stalls_at_the_saddle_sgd_escapes():
+    gd = sgd.saddle_run((2.0, 0.0), lr=0.1, steps=400)
+    assert np.all(gd[:, 1] == 0.0)  # never leaves y = 0
+    assert np.linalg.norm(sgd.saddle_grad(*gd[-1])) < 1e-8  # a stationary point ...
+    assert sgd.saddle_f(*gd[-1]) == pytest.approx(0.0, abs=1e-12)  # ... but the saddle
+    for seed in range(10):
+        path = sgd.saddle_run((2.0, 0.0), lr=0.1, steps=400, sigma=0.1, seed=seed)
+        assert abs(abs(path[-1, 1]) - 1.0) < 0.15
+        assert sgd.saddle_f(*path[-1]) < -0.24
+
+
+def test_sgd_with_robbins_monro_steps_reaches_a_stationary_point():
+    sched = InversePower(0.1, 1.0, 50.0)
+    for seed in range(5):
+        path = sgd.saddle_run((2.0, 0.0), lr=sched, steps=20_000, sigma=0.5, seed=seed)
+        norms = np.linalg.norm([sgd.saddle_grad(*p) for p in path[-500:]], axis=1)
+        assert norms.mean() < 0.05
+        assert sgd.saddle_f(*path[-1]) < -0.245
+
+
+# ---------------------------------------------------------------- PL and strong convexity
+
+
+def test_pl_function_is_not_convex_but_satisfies_pl():
+    x = np.linspace(-10, 10, 200_001)
+    assert pl_min_curvature(x) < 0  # not convex
+    assert np.abs(sgd.pl_curvature(x)).max() <= sgd.PL_SMOOTHNESS + 1e-9
+    nz = x[x != 0]
+    assert sgd.pl_ratio(nz).min() >= sgd.PL_MU  # 1/2 f'^2 >= mu (f - f*)
+    assert sgd.pl_function(0.0) == 0.0
+
+
+def pl_min_curvature(x):
+    return sgd.pl_curvature(x).min()
+
+
+def test_gd_converges_linearly_on_the_pl_function_from_anywhere():
+    L, mu = sgd.PL_SMOOTHNESS, sgd.PL_MU
+    lr = 1 / (2 * L)
+    rate = sgd.pl_rate(lr)  # 1 - 2 mu lr (1 - L lr / 2), from the descent lemma plus PL
+    assert rate < 1
+    t = np.arange(201)
+    for x0 in np.linspace(-10, 10, 41):
+        f = sgd.pl_function(sgd.gd_1d(sgd.pl_grad, x0, lr, 200))
+        assert np.all(f <= rate ** t * f[0] * (1 + 1e-9))  # the guaranteed geometric decay
+        assert f[-1] < 1e-12  # the global minimum, though f is not convex
+
+
+def test_without_pl_gd_is_only_sublinear():
+    # x^4 is convex but 1/2 f'^2 = 8 x^6 is not >= mu x^4 near 0: the per-step ratio tends to 1
+    xs = sgd.gd_1d(lambda x: 4 * x ** 3, 1.0, 0.1, 2000)
+    f = xs ** 4
+    assert f[-1] / f[-2] > 0.99
+    t = np.arange(100, 2001)
+    assert sgd.loglog_slope(t, f[100:]) == pytest.approx(-2.0, abs=0.1)  # O(t^-2), not geometric
+
+
+def test_strongly_convex_quadratic_is_pl_with_its_curvature():
+    mu = 0.5
+    x = np.linspace(-5, 5, 1001)
+    x = x[x != 0]
+    assert np.allclose(0.5 * (mu * x) ** 2 / (0.5 * mu * x ** 2), mu)
+
+
+# ---------------------------------------------------------------- flat and sharp minima
+
+
+def test_sharp_minimum_is_lower_on_train_but_worse_after_a_shift():
+    tm = sgd.TwoMinima()
+    xs, xf = tm.minimum("sharp"), tm.minimum("flat")
+    assert tm.curvature(xs) > 30 * tm.curvature(xf)
+    assert tm.loss(xs) < tm.loss(xf)
+    shift = 0.1  # a test loss shifted a little from the training loss
+    assert tm.loss(xs - shift) - tm.loss(xs) > 10 * (tm.loss(xf - shift) - tm.loss(xf))
+    assert tm.loss(xs - shift) > tm.loss(xf - shift)
+
+
+def test_large_steps_with_noise_leave_the_sharp_minimum():
+    tm = sgd.TwoMinima()
+    starts = np.linspace(-2.5, 3.0, 400)
+    h_sharp = tm.curvature(tm.minimum("sharp"))
+    small, large = 0.5 * 2 / h_sharp, 2.5 * 2 / h_sharp  # below / above the stability limit 2/h
+    share_gd = tm.basin(tm.settle(starts, small, 3000)).mean()
+    share_sgd_small = tm.basin(tm.settle(starts, small, 3000, sigma=1.0)).mean()
+    share_sgd_large = tm.basin(tm.settle(starts, large, 3000, sigma=1.0)).mean()
+    assert share_gd < 0.7 and share_sgd_small < 0.7
+    assert share_sgd_large > 0.95
+
+
+# ---------------------------------------------------------------- optimization ≠ learning
+
+
+@pytest.mark.slow
+@pytest.mark.data
+@pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not available")
+def test_training_loss_falls_while_test_loss_turns_up():
+    from gdsc_book.data import load
+
+    tr = load("mnist", train=True).subset(500, seed=0)
+    te = load("mnist", train=False).subset(1000, seed=1)
+    h = sgd.overfit_run(tr, te, epochs=25, hidden=256)
+    assert h.train_loss[-1] < 0.02
+    best = int(np.argmin(h.test_loss))
+    assert best < len(h.test_loss) - 1
+    assert h.test_loss[-1] > min(h.test_loss) * 1.05
+    assert h.test_loss[-1] > 10 * h.train_loss[-1]

@@ -1,0 +1,251 @@
+"""train_model: test accuracy inside the loop, checkpoints, resume, validation, NaN."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from gdsc_book import data
+from gdsc_book.checkpoint import (
+    FORMAT,
+    CheckpointError,
+    describe,
+    load_checkpoint,
+    save_checkpoint,
+)
+from gdsc_book.errors import BookError
+from gdsc_book.models import build_model
+from gdsc_book.train import (
+    History,
+    TrainingDiverged,
+    evaluate,
+    load_model,
+    predict,
+    train_model,
+)
+
+from .conftest import has_dataset
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load("digits"), data.load("digits", train=False)
+
+
+def _mlp(seed=0, dropout=0.0):
+    torch.manual_seed(seed)
+    return build_model("mlp", (1, 8, 8), 10, widths=(32,), dropout=dropout)
+
+
+def test_test_accuracy_is_computed_every_epoch(digits):
+    train, test = digits
+    m = _mlp()
+    h = train_model(m, train, test, epochs=3, batch_size=64, lr=0.05)
+    assert isinstance(h, History) and h.epochs == 3
+    for key in ("train_loss", "train_acc", "test_loss", "test_acc", "seconds", "lr"):
+        assert len(getattr(h, key)) == 3, key
+    assert h.val_acc == [] and h.best_epoch is None
+    # The last epoch's test numbers are those of the returned model.
+    loss, acc = evaluate(m, test)
+    assert acc == pytest.approx(h.test_acc[-1]) and loss == pytest.approx(h.test_loss[-1])
+    assert acc == pytest.approx((predict(m, test) == test.labels).float().mean().item())
+    assert h.test_acc[-1] > 0.85 and h.train_loss[-1] < h.train_loss[0]
+
+
+def test_tuple_data_and_mse_loss_train_too(digits):
+    train, test = digits
+    xy_train = (train.float_images(), train.labels)
+    xy_test = (test.float_images(), test.labels)
+    h = train_model(_mlp(), xy_train, xy_test, epochs=3, batch_size=64, lr=0.5, loss="mse")
+    assert h.test_acc[-1] > 0.5  # far above chance (0.1): MSE on softmax learns, if slowly
+    assert all(0 <= v <= 2 for v in h.train_loss)  # MSE between probability vectors is <= 2
+
+
+def test_checkpoint_holds_what_quiz_1_asks_and_loads_weights_only(digits, tmp_path):
+    train, test = digits
+    ck = tmp_path / "run.pt"
+    h = train_model(_mlp(), train, test, epochs=2, batch_size=64, lr=0.05, checkpoint=ck,
+                    scheduler="onecycle", seed=3)
+    state = torch.load(ck, weights_only=True)  # no pickled code needed to read it
+    assert state["format"] == FORMAT
+    for key in ("model", "optimizer", "test_acc", "epoch", "config", "seed", "rng", "versions",
+                "scheduler", "history"):
+        assert key in state, key
+    assert state["test_acc"] == h.test_acc[-1] and state["epoch"] == 2 and state["seed"] == 3
+    assert state["optimizer"]["state"]  # momentum buffers, not an empty shell
+    assert state["config"]["optimizer"] == "sgd" and state["config"]["epochs"] == 2
+    assert state["versions"]["torch"] == str(torch.__version__)
+    assert isinstance(state["rng"]["torch"], torch.Tensor)
+    assert [r[0] for r in describe(state)][:2] == ["model", "model_spec"]
+    m = load_model(ck)
+    assert evaluate(m, test)[1] == pytest.approx(h.test_acc[-1])
+    assert list(tmp_path.iterdir()) == [ck]  # no temporary files left behind
+
+
+def test_checkpoint_writes_are_atomic(tmp_path, monkeypatch):
+    ck = tmp_path / "c.pt"
+    save_checkpoint({"format": FORMAT, "epoch": 1, "model": {}, "optimizer": {},
+                     "test_acc": 0.5}, ck)
+    before = ck.read_bytes()
+
+    def crash(obj, f, *a, **k):
+        f.write(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(OSError):
+        save_checkpoint({"format": FORMAT, "epoch": 2}, ck)
+    assert ck.read_bytes() == before  # the old checkpoint survives intact
+    assert list(tmp_path.iterdir()) == [ck]  # and the half-written file is gone
+
+
+def test_corrupt_or_foreign_checkpoints_are_refused_clearly(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_checkpoint(bad)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "missing.pt")
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(2)}, foreign)
+    with pytest.raises(CheckpointError, match="not a gdsc-book checkpoint"):
+        load_checkpoint(foreign)
+
+
+def test_resume_ends_on_the_same_numbers_as_an_uninterrupted_run(digits, tmp_path):
+    train, test = digits
+    # Dropout (global RNG), momentum (optimizer state) and a schedule (scheduler state):
+    # everything that a resume must restore.
+    kw = dict(epochs=4, batch_size=64, lr=0.1, scheduler="onecycle", seed=7, val_fraction=0.1)
+    full = _mlp(dropout=0.3)
+    h_full = train_model(full, train, test, checkpoint=tmp_path / "full.pt", **kw)
+
+    ck = tmp_path / "cut.pt"
+
+    def crash_during_epoch_3(epoch, history):
+        if epoch == 3:
+            raise KeyboardInterrupt  # the machine dies before epoch 3 is saved
+
+    with pytest.raises(KeyboardInterrupt):
+        train_model(_mlp(dropout=0.3), train, test, checkpoint=ck,
+                    on_epoch_end=crash_during_epoch_3, **kw)
+    assert load_checkpoint(ck)["epoch"] == 2
+    torch.manual_seed(123)  # a different global RNG state and other initial weights
+    resumed = _mlp(seed=99, dropout=0.3)
+    h_res = train_model(resumed, train, test, checkpoint=ck, resume=True, **kw)
+    assert h_res.to_dict() | {"seconds": None} == h_full.to_dict() | {"seconds": None}
+    for (k, a), b in zip(full.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), k
+    # A finished run resumes to itself without training again.
+    again = train_model(_mlp(dropout=0.3), train, test, checkpoint=ck, resume=True, **kw)
+    assert again.test_acc == h_full.test_acc
+
+
+def test_resume_refuses_other_settings(digits, tmp_path):
+    train, test = digits
+    ck = tmp_path / "r.pt"
+    train_model(_mlp(), train, test, epochs=1, batch_size=64, checkpoint=ck)
+    before = ck.read_bytes()
+    with pytest.raises(BookError, match="settings differ"):
+        train_model(_mlp(), train, test, epochs=1, batch_size=32, checkpoint=ck, resume=True)
+    assert ck.read_bytes() == before
+
+
+def test_validation_picks_the_best_epoch_and_early_stopping_stops(digits):
+    train, test = digits
+    m = _mlp()
+    h = train_model(m, train, test, epochs=6, batch_size=64, lr=0.05, val_fraction=0.2)
+    assert len(h.val_acc) == 6 and h.best_epoch is not None
+    best = max(range(6), key=lambda i: (h.val_acc[i], -h.val_loss[i]))
+    assert h.best_epoch == best + 1  # chosen on validation, not on test
+    assert h.final_test_acc == h.test_acc[best]
+    assert evaluate(m, test)[1] == pytest.approx(h.test_acc[best])  # best weights restored
+    # With lr=0 nothing improves after epoch 1: patience=2 stops after epoch 3.
+    h0 = train_model(_mlp(), train, test, epochs=10, lr=0.0, val_fraction=0.2, patience=2)
+    assert h0.stopped_early and h0.epochs == 3 and h0.best_epoch == 1
+    with pytest.raises(BookError, match="validation split"):
+        train_model(_mlp(), train, test, epochs=1, patience=2)
+
+
+def test_nan_loss_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint(digits, tmp_path):
+    train, test = digits
+    ck = tmp_path / "nan.pt"
+    calls = {"n": 0}
+    per_epoch = len(train) // 64 + 1
+
+    def loss_that_explodes(logits, y):
+        calls["n"] += logits.requires_grad  # count training batches, not evaluation
+        loss = torch.nn.functional.cross_entropy(logits, y)
+        return loss * float("nan") if calls["n"] > per_epoch + 3 else loss
+
+    m = _mlp()
+    with pytest.raises(TrainingDiverged, match=r"loss became nan at epoch 2, batch 4") as err:
+        train_model(m, train, test, epochs=3, batch_size=64, lr=0.05, checkpoint=ck,
+                    loss=loss_that_explodes)
+    assert "last good checkpoint (epoch 1)" in str(err.value)
+    state = load_checkpoint(ck)
+    assert state["epoch"] == 1 and math.isfinite(state["test_acc"])
+    assert all(torch.isfinite(p).all() for p in m.parameters())  # weights rolled back
+    for a, b in zip(m.state_dict().values(), state["model"].values()):
+        assert torch.equal(a, b)
+    # on_nan="stop" records it and returns instead of raising.
+    calls["n"] = 0
+    h = train_model(_mlp(), train, test, epochs=3, batch_size=64, lr=0.05,
+                    loss=loss_that_explodes, on_nan="stop")
+    assert h.epochs == 1 and "nan" in h.diverged
+
+
+def test_a_huge_learning_rate_is_caught_as_divergence(digits):
+    train, test = digits
+    with pytest.raises(TrainingDiverged, match="smaller learning rate"):
+        train_model(_mlp(), train, test, epochs=3, batch_size=64, lr=1e12, momentum=0.0)
+
+
+def test_augment_gets_a_seeded_generator(digits):
+    train, test = digits
+    seen = []
+
+    def jitter(x, g):
+        noise = torch.randn(x.shape, generator=g, device=x.device)
+        seen.append(noise[0, 0, 0, 0].item())
+        return x + 0.1 * noise
+
+    h1 = train_model(_mlp(), train, test, epochs=1, batch_size=256, augment=jitter)
+    first = list(seen)
+    seen.clear()
+    h2 = train_model(_mlp(), train, test, epochs=1, batch_size=256, augment=jitter)
+    assert seen == first and h1.test_acc == h2.test_acc
+
+
+def test_bad_settings_are_refused_before_training(digits):
+    train, test = digits
+    with pytest.raises(BookError, match="epochs"):
+        train_model(_mlp(), train, test, epochs=-1)
+    with pytest.raises(BookError, match="optimizer"):
+        train_model(_mlp(), train, test, epochs=1, optimizer="lbfgs")
+    with pytest.raises(BookError, match="scheduler"):
+        train_model(_mlp(), train, test, epochs=1, scheduler="triangle")
+    with pytest.raises(CheckpointError):
+        train_model(_mlp(), train, test, epochs=1, checkpoint="/nonexistent/x.pt", resume=True)
+
+
+def test_optimizers_and_schedules_all_run(digits):
+    train, test = digits
+    for opt, lr, sched in [("adam", 1e-3, "cosine"), ("adadelta", 1.0, "warmup_cosine"),
+                           ("adamw", 1e-3, "onecycle"),
+                           (lambda p: torch.optim.SGD(p, lr=0.05), 0.05, None)]:
+        h = train_model(_mlp(), train, test, epochs=2, batch_size=64, optimizer=opt, lr=lr,
+                        scheduler=sched)
+        assert h.test_acc[-1] > 0.7, (opt, sched)
+
+
+@pytest.mark.data
+@pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not available")
+def test_softmax_regression_learns_mnist_subset():
+    train = data.load("mnist").subset(2000, seed=0)
+    test = data.load("mnist", train=False).subset(1000, seed=0)
+    torch.manual_seed(0)
+    h = train_model(build_model("softmax"), train, test, epochs=2, lr=0.05)
+    assert h.test_acc[-1] > 0.8
