@@ -210,6 +210,35 @@ def fold(x: torch.Tensor, center) -> torch.Tensor:
     return torch.relu(u) + torch.relu(-u)
 
 
+def fold_centers(depth: int) -> list[float]:
+    """Where each fold of :func:`folding_net` sits: 0 first, then the middle of what is left."""
+    return [0.0] + [2.0 ** -(level - 1) for level in range(2, depth + 1)]
+
+
+def folding_net(depth: int, w=(1.0, 2.0), b: float | None = None) -> MLP:
+    """``depth`` folds of the plane (four ReLUs each) and then one line ``w . v + b = 0``.
+
+    Fold ``l`` maps ``v -> |v - c_l|`` per coordinate, so after ``depth`` folds the square
+    ``[-1, 1]^2`` lands, ``4^depth`` times over, on a small square of side ``r = 2^(1-depth)``;
+    the single line drawn there is repeated, mirrored, in each of the ``4^depth`` cells of the
+    input: exponentially many linear regions from ``4 depth`` units.
+    """
+    r = 2.0 ** (1 - depth)
+    b = -1.2 * r if b is None else b
+    model = MLP(2, widths=(4,) * depth, num_classes=1, activation="relu")
+    layers = _linears(model)
+    # pre-activations (u1, -u1, u2, -u2) with u = v - c; v = |u| is the sum of each pair
+    first = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    pair_sum = torch.tensor([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]])
+    with torch.no_grad():
+        for lin, c in zip(layers, fold_centers(depth)):
+            lin.weight.copy_(first if lin is layers[0] else first @ pair_sum)
+            lin.bias.copy_(torch.tensor([-c, c, -c, c]))
+        model.head.weight.copy_(torch.tensor([list(w)]) @ pair_sum)
+        model.head.bias.fill_(b)
+    return model
+
+
 # ---------------------------------------------------------------- parameters
 
 

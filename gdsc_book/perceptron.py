@@ -56,12 +56,14 @@ class PerceptronRun:
         return heaviside(np.asarray(x, dtype=float) @ self.w + self.b)
 
 
-def train_perceptron(x, y, epochs: int = 100, lr: float = 1.0) -> PerceptronRun:
+def train_perceptron(x, y, epochs: int = 100, lr: float = 1.0,
+                     stop_on_cycle: bool = True) -> PerceptronRun:
     """Rosenblatt's rule, one example at a time in a fixed order: ``w += lr (y - y_hat) x``.
 
     Stops after the first epoch with no mistake (converged) or when the state ``(w, b)`` at the
     start of an epoch repeats one seen before: from then on the rule replays the same epochs
-    forever, so it can never converge (this is how it fails on XOR).
+    forever, so it can never converge (this is how it fails on XOR). ``stop_on_cycle=False``
+    keeps going to ``epochs`` (to plot the repetition); ``cycle`` is still recorded.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -70,10 +72,11 @@ def train_perceptron(x, y, epochs: int = 100, lr: float = 1.0) -> PerceptronRun:
     seen: dict[tuple, int] = {}
     for epoch in range(epochs):
         state = (*w.tolist(), b)
-        if state in seen:
+        if state in seen and run.cycle is None:
             run.cycle = epoch - seen[state]
-            break
-        seen[state] = epoch
+            if stop_on_cycle:
+                break
+        seen.setdefault(state, epoch)
         mistakes = 0
         for xi, yi in zip(x, y):
             err = yi - heaviside(xi @ w + b)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -480,6 +480,49 @@ def load_model(path: str | Path, which: str = "best", map_location="cpu") -> nn.
     model.load_state_dict(weights)
     return model.eval()
 
+
+
+def time_data_paths(dataset, batch_size: int = 128, loader_batches: int | None = None,
+                    reps: int = 3) -> dict:
+    """Seconds for one epoch of batches: torchvision's DataLoader vs indexing a tensor.
+
+    The DataLoader path is the classic one (``datasets.MNIST`` + ``ToTensor`` + ``Normalize``,
+    a PIL image per sample); ``loader_batches`` times only that many batches and extrapolates.
+    The tensor path shuffles indices and cuts ``x[idx]`` from the standardized tensor.
+    """
+    from torchvision import datasets, transforms
+
+    from gdsc_book.data import MEAN_STD
+
+    cls = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}.get(dataset.name)
+    if cls is None:
+        raise BookError(f"time_data_paths supports mnist and fashion-mnist, not {dataset.name}")
+    mean, std = MEAN_STD[dataset.name]
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean, std)])
+    tv = cls(dataset.source, train=dataset.train, download=False, transform=tf)
+    loader = torch.utils.data.DataLoader(tv, batch_size=batch_size, shuffle=True)
+    total = len(loader)
+    t0 = time.perf_counter()
+    done = 0
+    for _xb, _yb in loader:
+        done += 1
+        if loader_batches and done >= loader_batches:
+            break
+    loader_s = (time.perf_counter() - t0) * total / done
+
+    t0 = time.perf_counter()
+    x, y = as_tensors(dataset)  # once per run, outside the loop
+    prep_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for r in range(reps):
+        perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(r))
+        for b in range(0, len(y), batch_size):
+            idx = perm[b:b + batch_size]
+            _xb, _yb = x[idx], y[idx]
+    index_s = (time.perf_counter() - t0) / reps
+    return {"batch_size": batch_size, "batches": total, "loader_epoch_s": loader_s,
+            "loader_batches_timed": done, "index_epoch_s": index_s, "prep_s": prep_s,
+            "speedup": loader_s / index_s}
 
 # The book's MNIST recipes (benchmarks/bench_mnist.py measures them): large batches with a
 # one-cycle learning rate reach good accuracy in few epochs, which is what a CPU needs.

@@ -110,7 +110,9 @@ class Tab:
         self.page.on("console", lambda m: m.type == "error" and self.problems.append(
             f"console: {m.text}"))
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        # Leaving a page cancels what it still loads (net::ERR_ABORTED): not a reader's problem.
+        self.page.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "")
+                     and self.problems.append(f"failed: {r.url} ({r.failure})"))
         self.page.on("response", lambda r: r.status >= 400 and self.problems.append(
             f"HTTP {r.status}: {r.url}"))
 
@@ -158,7 +160,9 @@ def test_page_renders_typeset_and_quiet(tab, slug, lang):
         .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)""")
     assert not broken
     math = page.evaluate("""() => [...document.querySelectorAll('article .arithmatex')].map(
-        e => [!!e.querySelector('mjx-container'), !!e.querySelector('mjx-merror'), e.textContent])""")
+        e => [!!e.querySelector('mjx-container'),
+              // TeX errors, and undefined macros (MathJax shows those in red)
+              !!e.querySelector('mjx-merror, [style*="color: red"]'), e.textContent])""")
     untypeset = [t for ok, _, t in math if not ok]
     errors = [t for _, err, t in math if err]
     assert not untypeset and not errors, (untypeset[:3], errors[:3])
@@ -185,6 +189,9 @@ def _search(page, query: str) -> list[str]:
     box.click()
     box.fill("")
     box.press_sequentially(query, delay=20)
+    # Hangul arrives as composed text, without the key events Material searches on; a reader's
+    # IME sends them, so we end with a real key press.
+    box.press("End")
     page.wait_for_selector(".md-search-result__item", timeout=10_000)
     page.wait_for_timeout(300)  # the worker answers the last keystroke
     return page.eval_on_selector_all(".md-search-result__item > a.md-search-result__link",

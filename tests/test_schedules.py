@@ -58,7 +58,7 @@ def test_schedule_shapes():
     warm = 20  # 10 % of 200 steps
     w = c["warmup_cosine"]
     assert np.all(np.diff(w[:warm + 1]) > 0)  # linear warmup ...
-    assert np.allclose(np.diff(w[:warm]), lr / warm)
+    assert w[0] == pytest.approx(lr / warm) and np.allclose(np.diff(w[:warm + 1]), np.diff(w)[0])
     assert w.max() == pytest.approx(lr) and int(w.argmax()) == warm
     assert np.all(np.diff(w[warm:]) <= 1e-12) and w[-1] < 0.01 * lr  # ... then cosine decay
     assert c["step"][49] == lr and c["step"][50] == lr / 2 and c["step"][-1] == lr / 8

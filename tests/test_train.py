@@ -233,8 +233,8 @@ def test_bad_settings_are_refused_before_training(digits):
 
 def test_optimizers_and_schedules_all_run(digits):
     train, test = digits
-    for opt, lr, sched in [("adam", 1e-3, "cosine"), ("adadelta", 1.0, "warmup_cosine"),
-                           ("adamw", 1e-3, "onecycle"),
+    for opt, lr, sched in [("adam", 1e-2, "cosine"), ("adadelta", 1.0, "warmup_cosine"),
+                           ("adamw", 1e-2, "onecycle"),
                            (lambda p: torch.optim.SGD(p, lr=0.05), 0.05, None)]:
         h = train_model(_mlp(), train, test, epochs=2, batch_size=64, optimizer=opt, lr=lr,
                         scheduler=sched)

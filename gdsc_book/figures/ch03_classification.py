@@ -29,7 +29,7 @@ def slide_batch(ds) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
 def _softmax_regression(ctx, loss: str, init_scale: float = 1.0):
     """Train the slides' linear neural network on MNIST with ``train_model``."""
     from gdsc_book.models import SoftmaxRegression
-    from gdsc_book.train import train_model
+    from gdsc_book.train import evaluate, train_model
 
     train = ctx.load("mnist", train=True).subset(ctx["n_train"], seed=ctx.seed)
     test = ctx.load("mnist", train=False)
@@ -39,10 +39,12 @@ def _softmax_regression(ctx, loss: str, init_scale: float = 1.0):
         model = SoftmaxRegression(in_shape=(1, 28, 28), num_classes=10)
         with torch.no_grad():
             model.linear.weight.mul_(init_scale)
+        acc0 = evaluate(model, test)[1]  # epoch 0: before any training
         hist = train_model(model, train, test, epochs=ctx["epochs"], loss=loss, seed=ctx.seed,
                            device="cpu", **TRAIN)
-        _RUNS[key] = (model.eval(), hist)
-    return (*_RUNS[key], test)
+        _RUNS[key] = (model.eval(), hist, acc0)
+    model, hist, acc0 = _RUNS[key]
+    return model, hist, test, acc0
 
 
 @figure("ch03_mnist_batch", chapter="ch03", data=("mnist",), fmt="png")
@@ -58,6 +60,7 @@ def mnist_batch(ctx):
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
+            ax.spines[:].set_visible(False)
         ctx.save(fig, lang)
     return {"shape": str(x.shape), "labels": y.tolist(), "indices": idx}
 
@@ -84,14 +87,14 @@ def one_hot_picture(ctx):
     return {"labels": list(SLIDE_LABELS), "row_sums": oh.sum(axis=1).tolist()}
 
 
-_MNIST_BUDGET = {"full": {"n_train": 60000, "epochs": 5}, "quick": {"n_train": 2000, "epochs": 1}}
+_MNIST_BUDGET = {"full": {"n_train": 20000, "epochs": 5}, "quick": {"n_train": 2000, "epochs": 1}}
 
 
 @figure("ch03_softmax_bars", chapter="ch03", data=("mnist",), full=_MNIST_BUDGET["full"],
         quick=_MNIST_BUDGET["quick"])
 def softmax_bars(ctx):
     """One test image: the raw outputs Wx + b (any real number) and their softmax (a PMF)."""
-    model, _, test = _softmax_regression(ctx, "ce")
+    model, _, test, _ = _softmax_regression(ctx, "ce")
     x = test.float_images()[:1]
     with torch.no_grad():
         z = model(x)[0]
@@ -124,7 +127,7 @@ def softmax_bars(ctx):
         quick=_MNIST_BUDGET["quick"], fmt="png")
 def weights(ctx):
     """The ten rows of the learned W, each shown as a 28×28 image."""
-    model, hist, _ = _softmax_regression(ctx, "ce")
+    model, hist, _, _ = _softmax_regression(ctx, "ce")
     w = model.linear.weight.detach().reshape(10, 28, 28).numpy()
     vmax = float(np.abs(w).max())
     for lang in LANGS:
@@ -135,6 +138,7 @@ def weights(ctx):
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
+            ax.spines[:].set_visible(False)
         fig.colorbar(im, ax=axes, shrink=0.8, label=tr(lang, "가중치", "weight"))
         ctx.save(fig, lang)
     return {"test_acc": hist.test_acc[-1], "train_acc": hist.train_acc[-1],
@@ -147,7 +151,7 @@ def weights(ctx):
 def ce_vs_mse(ctx):
     """Softmax regression trained with cross-entropy and with MSE, same budget, two starts."""
     starts = {"default": 1.0, "saturated": SATURATED_SCALE}
-    runs = {(start, loss): _softmax_regression(ctx, loss, scale)[1]
+    runs = {(start, loss): _softmax_regression(ctx, loss, scale)[1:4:2]
             for start, scale in starts.items() for loss in ("ce", "mse")}
     names = {"ce": ("교차 엔트로피", "cross-entropy"), "mse": ("MSE", "MSE")}
     titles = {"default": ("기본 초기화", "default initialization"),
@@ -158,20 +162,19 @@ def ce_vs_mse(ctx):
         fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.5), sharey=True)
         for ax, start in zip(axes, starts):
             for loss, color in zip(("ce", "mse"), COLORS):
-                h = runs[(start, loss)]
-                acc = [h.initial_test_acc] if hasattr(h, "initial_test_acc") else []
-                ax.plot(ep[len(ep) - len(h.test_acc) - len(acc):], 100 * np.array(acc + h.test_acc),
-                        "o-", color=color, label=tr(lang, *names[loss]))
+                h, acc0 = runs[(start, loss)]
+                ax.plot(ep, 100 * np.array([acc0, *h.test_acc]), "o-", color=color,
+                        label=tr(lang, *names[loss]))
             ax.set_title(tr(lang, *titles[start]), fontsize=10)
             ax.set_xlabel(tr(lang, "에폭", "epoch"))
-            ax.set_xticks(ep[1:])
+            ax.set_xticks(ep)
             ax.legend()
         axes[0].set_ylabel(tr(lang, "테스트 정확도 (%)", "test accuracy (%)"))
         ctx.save(fig, lang)
     out = {"epochs": ctx["epochs"], "n_train": ctx["n_train"], "saturated_scale": SATURATED_SCALE,
            **TRAIN}
-    for (start, loss), h in runs.items():
-        out.setdefault(start, {})[loss] = {"test_acc": h.test_acc,
+    for (start, loss), (h, acc0) in runs.items():
+        out.setdefault(start, {})[loss] = {"test_acc": h.test_acc, "initial_test_acc": acc0,
                                            "final_test_acc": h.test_acc[-1],
                                            "train_loss": h.train_loss}
     for start in starts:
@@ -220,7 +223,7 @@ def four_curves(ctx):
             ax.legend(fontsize=8)
         ctx.save(fig, lang)
     out = {}
-    for (kind, lab), (val, d2) in curves.items():
+    for (kind, lab), (_, d2) in curves.items():
         name = f"{'squared_error' if kind == 'sq' else 'log_loss'}_label{lab}"
         concave = x[d2 < 0]
         out[name] = {"min_second_derivative": float(d2.min()),

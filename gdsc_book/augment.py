@@ -1,0 +1,73 @@
+"""Data augmentation on whole batches: random crop with padding and horizontal flip.
+
+torchvision's ``RandomCrop(32, padding=4)`` and ``RandomHorizontalFlip()`` transform one PIL
+image at a time inside a ``DataLoader``. Here the whole dataset is one tensor, so we transform
+a batch ``N x C x H x W`` at once with a few tensor operations: no Python loop per image.
+
+Every random choice draws from the ``generator`` that ``train_model`` passes in (seeded by
+``(seed, epoch)``), so an augmented run is reproducible and resumes exactly.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def _memory_format(x: torch.Tensor) -> torch.memory_format:
+    if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) \
+            and not x.is_contiguous():
+        return torch.channels_last
+    return torch.contiguous_format
+
+
+def random_flip(x: torch.Tensor, generator: torch.Generator | None = None,
+                p: float = 0.5) -> torch.Tensor:
+    """Mirror each image left-right with probability ``p``."""
+    mask = torch.rand(x.shape[0], generator=generator, device=x.device) < p
+    return torch.where(mask.view(-1, 1, 1, 1), x.flip(3), x)
+
+
+def random_crop(x: torch.Tensor, padding: int = 4,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+    """Pad each image by ``padding`` pixels of zeros, then cut a random ``H x W`` window.
+
+    The inputs are standardized, so a zero pad is the dataset's mean colour (torchvision pads
+    with black before normalizing; either way the network sees a shifted image with a border).
+    """
+    if padding <= 0:
+        return x
+    n, c, h, w = x.shape
+    fmt = _memory_format(x)
+    padded = F.pad(x, (padding, padding, padding, padding))
+    # One random offset per image; rows/cols hold the source pixel of every output pixel.
+    off = torch.randint(0, 2 * padding + 1, (2, n), generator=generator, device=x.device)
+    rows = off[0].view(n, 1) + torch.arange(h, device=x.device)          # N x H
+    cols = off[1].view(n, 1) + torch.arange(w, device=x.device)          # N x W
+    batch = torch.arange(n, device=x.device).view(n, 1, 1)
+    # Advanced indexing on dims 0, 2, 3 puts them first: the result is N x H x W x C.
+    out = padded[batch, :, rows.view(n, h, 1), cols.view(n, 1, w)]
+    return out.permute(0, 3, 1, 2).contiguous(memory_format=fmt)
+
+
+class FlipCrop:
+    """``augment=`` for :func:`gdsc_book.train.train_model`: crop with padding, then flip.
+
+    ``flip=False`` for digits, whose mirror image is not the same digit.
+    """
+
+    def __init__(self, padding: int = 4, flip: bool = True):
+        self.padding = int(padding)
+        self.flip = bool(flip)
+        # train_model records an augmentation by its __qualname__ in checkpoints (and refuses
+        # to resume with a different one): make that name carry the settings.
+        self.__qualname__ = f"FlipCrop(padding={self.padding}, flip={self.flip})"
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        x = random_crop(x, self.padding, generator)
+        if self.flip:
+            x = random_flip(x, generator)
+        return x
+
+    def __repr__(self) -> str:
+        return self.__qualname__

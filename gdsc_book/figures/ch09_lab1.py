@@ -1,0 +1,200 @@
+"""Lab 1 (MNIST, Quiz 1): learning curves, confusion matrix, mistakes, the checkpoint, resume.
+
+One run trains the three models of the book with their recipes (``gdsc_book.train.RECIPES``);
+every figure and number of the lab page comes from it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from gdsc_book.checkpoint import describe, load_checkpoint
+from gdsc_book.figures.registry import figure
+from gdsc_book.models import build_model, count_parameters
+from gdsc_book.style import COLORS, LANGS, tr
+from gdsc_book.train import RECIPES, predict, train_model
+
+MODEL_NAMES = {"softmax": ("소프트맥스 회귀", "softmax regression"), "mlp": ("MLP", "MLP"),
+               "cnn": ("CNN", "CNN")}
+
+
+def _train(name: str, train, test, seed: int, epochs: int | None, checkpoint: Path, **extra):
+    recipe = dict(RECIPES[name])
+    kw = recipe.pop("model_kwargs", {})
+    if epochs is not None:
+        recipe["epochs"] = epochs
+    recipe.update(extra)
+    torch.manual_seed(seed)
+    model = build_model(name, tuple(train.images.shape[1:]), len(train.classes), **kw)
+    history = train_model(model, train, test, seed=seed, checkpoint=checkpoint, **recipe)
+    return model, history
+
+
+def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, k: int = 10) -> torch.Tensor:
+    """Counts ``C[i, j]`` of examples of class ``i`` predicted as ``j``."""
+    return torch.bincount(y_true * k + y_pred, minlength=k * k).view(k, k)
+
+
+@figure("lab1_mnist", chapter="ch09", data=("mnist",), seed=0,
+        full={"train_subset": None, "test_subset": None, "epochs": None, "resume_cut": 2},
+        quick={"train_subset": 2000, "test_subset": 1000, "epochs": 2, "resume_cut": 1})
+def lab1_mnist(ctx):
+    train, test = ctx.load("mnist"), ctx.load("mnist", train=False)
+    if ctx["train_subset"]:
+        train = train.subset(ctx["train_subset"], seed=ctx.seed)
+        test = test.subset(ctx["test_subset"], seed=ctx.seed)
+    numbers: dict = {"n_train": len(train), "n_test": len(test)}
+    runs = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for name in ("softmax", "mlp", "cnn"):
+            model, h = _train(name, train, test, ctx.seed, ctx["epochs"], tmp / f"{name}.pt")
+            runs[name] = (model, h)
+            recipe = RECIPES[name]
+            numbers[name] = {
+                "test_acc": h.test_acc[-1], "test_acc_by_epoch": h.test_acc,
+                "train_acc": h.train_acc[-1], "epochs": h.epochs, "seconds": sum(h.seconds),
+                "seconds_per_epoch": sum(h.seconds) / h.epochs, "params": count_parameters(model),
+                "batch_size": recipe["batch_size"], "lr": recipe["lr"],
+                "optimizer": recipe["optimizer"], "scheduler": recipe["scheduler"],
+            }
+        state = load_checkpoint(tmp / "cnn.pt")
+        numbers["checkpoint"] = {key: value for key, _what, value in describe(state)}
+        numbers["checkpoint"]["size_mb"] = (tmp / "cnn.pt").stat().st_size / 1e6
+        numbers["checkpoint"]["test_acc_value"] = state["test_acc"]
+        numbers["checkpoint"]["keys"] = sorted(state)
+
+        # Resume: cut a softmax run after `resume_cut` epochs, resume it, compare.
+        cut = ctx["resume_cut"]
+        full_h = runs["softmax"][1]
+
+        def interrupt(epoch, _h):
+            if epoch == cut + 1:
+                raise KeyboardInterrupt  # as if the machine died during this epoch
+
+        try:
+            _train("softmax", train, test, ctx.seed, ctx["epochs"], tmp / "cut.pt",
+                   on_epoch_end=interrupt)
+        except KeyboardInterrupt:
+            pass
+        saved_epoch = load_checkpoint(tmp / "cut.pt")["epoch"]
+        torch.manual_seed(ctx.seed + 1)
+        _, resumed_h = _train("softmax", train, test, ctx.seed, ctx["epochs"], tmp / "cut.pt",
+                              resume=True)
+    numbers["resume"] = {"cut_after_epoch": saved_epoch,
+                         "identical": resumed_h.test_acc == full_h.test_acc
+                         and resumed_h.train_loss == full_h.train_loss,
+                         "final_test_acc": resumed_h.test_acc[-1]}
+
+    # Predictions of the CNN on the whole test set: confusion matrix and mistakes.
+    cnn = runs["cnn"][0]
+    pred = predict(cnn, test)
+    true = test.labels
+    conf = confusion_matrix(true, pred)
+    wrong = (pred != true).nonzero().flatten()
+    off = conf.clone().fill_diagonal_(0)
+    i, j = divmod(int(off.argmax()), 10)
+    numbers["cnn"]["mistakes"] = len(wrong)
+    numbers["cnn"]["top_confusion"] = {"true": i, "pred": j, "count": int(off[i, j])}
+    soft_conf = confusion_matrix(true, predict(runs["softmax"][0], test))
+    numbers["softmax"]["mistakes"] = int(len(true) - soft_conf.diag().sum())
+
+    for lang in LANGS:
+        _curves(ctx, lang, runs)
+        _confusion(ctx, lang, soft_conf, conf)
+        _mistakes(ctx, lang, test, wrong, pred)
+        _resume(ctx, lang, full_h, resumed_h, saved_epoch)
+    return numbers
+
+
+def _curves(ctx, lang, runs):
+    fig, (ax_l, ax_a) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for c, (name, (_m, h)) in zip(COLORS, runs.items()):
+        ep = np.arange(1, h.epochs + 1)
+        label = tr(lang, *MODEL_NAMES[name])
+        ax_l.plot(ep, h.train_loss, "-o", color=c, ms=4, label=tr(lang, f"{label} 훈련",
+                                                                  f"{label} train"))
+        ax_l.plot(ep, h.test_loss, "--s", color=c, ms=4, label=tr(lang, f"{label} 테스트",
+                                                                  f"{label} test"))
+        ax_a.plot(ep, h.train_acc, "-o", color=c, ms=4)
+        ax_a.plot(ep, h.test_acc, "--s", color=c, ms=4)
+    ax_l.set_yscale("log")
+    ax_l.set_ylabel(tr(lang, "교차 엔트로피 손실 (로그 축)", "cross-entropy loss (log scale)"))
+    ax_a.set_ylabel(tr(lang, "정확도", "accuracy"))
+    ax_a.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    for ax in (ax_l, ax_a):
+        ax.set_xlabel(tr(lang, "에폭", "epoch"))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_l.legend(fontsize=8, ncol=1)
+    ax_a.set_title(tr(lang, "실선: 훈련, 점선: 테스트 (매 에폭 학습 루프 안에서 측정)",
+                      "solid: train, dashed: test (measured inside the loop every epoch)"),
+                   fontsize=9)
+    fig.tight_layout()
+    ctx.save(fig, lang, part="curves")
+    plt.close(fig)
+
+
+def _confusion(ctx, lang, soft_conf, cnn_conf):
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6))
+    for ax, conf, name in zip(axes, (soft_conf, cnn_conf), ("softmax", "cnn")):
+        c = conf.numpy().astype(float)
+        shown = np.log10(1 + c)  # the diagonal holds ~1000s, mistakes 0..50: log colours
+        ax.imshow(shown, cmap="Blues")
+        for (r, k), v in np.ndenumerate(conf.numpy()):
+            if v:
+                ax.text(k, r, str(v), ha="center", va="center", fontsize=6.5,
+                        color="white" if shown[r, k] > 0.6 * shown.max() else "black")
+        ax.set_xticks(range(10))
+        ax.set_yticks(range(10))
+        ax.grid(False)
+        ax.set_xlabel(tr(lang, "예측한 숫자", "predicted digit"))
+        ax.set_ylabel(tr(lang, "정답 숫자", "true digit"))
+        wrong = int(conf.sum() - conf.diag().sum())
+        ax.set_title(tr(lang, f"{MODEL_NAMES[name][0]}: 오답 {wrong}개",
+                        f"{MODEL_NAMES[name][1]}: {wrong} mistakes"), fontsize=10)
+    fig.tight_layout()
+    ctx.save(fig, lang, part="confusion")
+    plt.close(fig)
+
+
+def _mistakes(ctx, lang, test, wrong, pred, rows=3, cols=8):
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.15, rows * 1.35))
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < len(wrong):
+            i = int(wrong[k])
+            ax.imshow(test.images[i, 0].numpy(), cmap="gray_r", vmin=0, vmax=255)
+            ax.set_title(tr(lang, f"정답 {int(test.labels[i])} → {int(pred[i])}",
+                            f"true {int(test.labels[i])} → {int(pred[i])}"), fontsize=8.5,
+                         color=COLORS[1])
+    fig.suptitle(tr(lang, "CNN이 틀린 테스트 이미지 (테스트 세트 순서대로 처음 몇 장)",
+                    "test images the CNN gets wrong (the first few, in test-set order)"),
+                 fontsize=10)
+    fig.tight_layout()
+    ctx.save(fig, lang, part="mistakes")
+    plt.close(fig)
+
+
+def _resume(ctx, lang, full_h, resumed_h, saved_epoch):
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    ep = np.arange(1, full_h.epochs + 1)
+    ax.plot(ep, full_h.test_acc, "-", lw=6, alpha=0.35, color=COLORS[0],
+            label=tr(lang, "한 번에 끝까지", "uninterrupted"))
+    ax.plot(ep, resumed_h.test_acc, "--o", color=COLORS[1],
+            label=tr(lang, f"{saved_epoch} 에폭 뒤 중단 → 체크포인트에서 재개",
+                     f"stopped after epoch {saved_epoch} → resumed from checkpoint"))
+    ax.axvline(saved_epoch + 0.5, color="#888888", lw=1, ls=":")
+    ax.set_xlabel(tr(lang, "에폭", "epoch"))
+    ax.set_ylabel(tr(lang, "테스트 정확도", "test accuracy"))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8.5)
+    fig.tight_layout()
+    ctx.save(fig, lang, part="resume")
+    plt.close(fig)

@@ -1,0 +1,94 @@
+"""Lab 2's named CIFAR-10 recipes: a model plus the settings ``train_model`` trains it with.
+
+- ``quick``: a narrow network for one epoch, for tests and CI (seconds on a subset).
+- ``default``: the lab's recipe, a 5-run mean of about 80% with each run around two minutes on
+  a 2-core CPU (``benchmarks/bench_cifar10.py`` measures it).
+- ``full``: a ResNet-9 for 30 epochs, about 94% on a GPU; far too slow for a small CPU.
+
+All three share what makes short training work: batch normalization, a one-cycle learning
+rate (warm up, then anneal), flip-and-crop augmentation and label smoothing.
+"""
+
+from __future__ import annotations
+
+import time
+from copy import deepcopy
+
+import torch
+
+from gdsc_book.augment import FlipCrop
+from gdsc_book.errors import BookError
+from gdsc_book.models import build_model
+from gdsc_book.train import History, train_model
+
+_COMMON = {"optimizer": "sgd", "momentum": 0.9, "scheduler": "onecycle",
+           "label_smoothing": 0.1, "crop_padding": 4, "flip": True, "channels_last": True}
+
+RECIPES: dict[str, dict] = {
+    "quick": dict(_COMMON, model="cifarnet", model_kwargs={"width": 16, "mixed_precision": True},
+                  epochs=1, batch_size=256, lr=0.2, weight_decay=5e-4),
+    "default": dict(_COMMON, model="cifarnet",
+                    model_kwargs={"width": 32, "mixed_precision": True},
+                    epochs=8, batch_size=256, lr=0.2, weight_decay=5e-4),
+    "full": dict(_COMMON, model="resnet9", model_kwargs={"width": 64, "mixed_precision": True},
+                 epochs=30, batch_size=512, lr=0.2, weight_decay=5e-4, label_smoothing=0.2),
+}
+
+# Settings of a recipe that pass straight through to train_model.
+_TRAIN_KEYS = ("epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay",
+               "scheduler", "label_smoothing", "channels_last")
+
+
+def get_recipe(name: str, **overrides) -> dict:
+    """A copy of recipe ``name`` with ``overrides`` (``None`` values are ignored)."""
+    if name not in RECIPES:
+        raise BookError(f"unknown recipe {name!r}; choose one of: {', '.join(RECIPES)}")
+    recipe = deepcopy(RECIPES[name])
+    for k, v in overrides.items():
+        if v is None:
+            continue
+        if k not in recipe:
+            raise BookError(f"recipe has no setting {k!r}; settings: {', '.join(recipe)}")
+        recipe[k] = v
+    recipe["name"] = name
+    return recipe
+
+
+def build(recipe: dict, in_shape, num_classes: int, seed: int) -> torch.nn.Module:
+    """The recipe's model, its initial weights drawn from ``seed``."""
+    torch.manual_seed(seed)
+    return build_model(recipe["model"], in_shape, num_classes, **recipe["model_kwargs"])
+
+
+def augmentation(recipe: dict, dataset: str = "cifar10") -> FlipCrop | None:
+    # A mirrored digit is another symbol: only natural images get flipped.
+    flip = recipe["flip"] and dataset in ("cifar10",)
+    if recipe["crop_padding"] <= 0 and not flip:
+        return None
+    return FlipCrop(recipe["crop_padding"], flip=flip)
+
+
+def run(recipe: dict, train_set, test_set, seed: int = 0, *, model: torch.nn.Module | None = None,
+        **train_kw) -> tuple[torch.nn.Module, History, dict]:
+    """Train the recipe once with ``seed``; return the model, its history and a summary.
+
+    ``model`` replaces the recipe's fresh model (fine-tuning passes a pretrained one);
+    ``train_kw`` go to :func:`train_model` (``checkpoint``, ``resume``, ``on_epoch_end``...).
+    """
+    if model is None:
+        model = build(recipe, tuple(train_set.images.shape[1:]), len(train_set.classes), seed)
+    kw = {k: recipe[k] for k in _TRAIN_KEYS}
+    kw.update(train_kw)
+    t0, c0 = time.perf_counter(), time.process_time()
+    history = train_model(model, train_set, test_set, seed=seed,
+                          augment=augmentation(recipe, train_set.name), **kw)
+    info = {
+        "test_acc": history.final_test_acc,
+        "seconds": time.perf_counter() - t0,
+        # CPU seconds of all threads: with a busy machine, wall time says little, and
+        # cpu_seconds / threads estimates the wall time on an idle one.
+        "cpu_seconds": time.process_time() - c0,
+        "threads": torch.get_num_threads(),
+        "epochs": history.epochs,
+    }
+    return model, history, info

@@ -1,0 +1,158 @@
+"""Chapter 3: softmax, the cross-entropy derivation and the convexity claims, computed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gdsc_book import losses as L
+
+RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
+X = torch.linspace(-4.0, 5.0, 2001, dtype=torch.float64)
+
+
+@pytest.fixture
+def batch():
+    g = torch.Generator().manual_seed(0)
+    logits = 3.0 * torch.randn(32, 10, generator=g, dtype=torch.float64)
+    labels = torch.randint(0, 10, (32,), generator=g)
+    return logits, labels
+
+
+def test_one_hot():
+    oh = L.one_hot(torch.tensor([2, 9, 7, 6, 8, 0]), 10)
+    assert oh.shape == (6, 10)
+    assert torch.equal(oh.sum(dim=1), torch.ones(6))
+    assert torch.equal(oh.argmax(dim=1), torch.tensor([2, 9, 7, 6, 8, 0]))
+    assert torch.equal(oh, F.one_hot(torch.tensor([2, 9, 7, 6, 8, 0]), 10).float())
+    with pytest.raises(ValueError):
+        L.one_hot(torch.tensor([10]), 10)
+    with pytest.raises(TypeError):
+        L.one_hot(torch.tensor([1.0]), 10)
+
+
+def test_softmax_puts_outputs_in_range(batch):
+    logits, _ = batch
+    p = L.softmax(logits)
+    assert ((p > 0) & (p < 1)).all()
+    assert torch.allclose(p.sum(dim=1), torch.ones(len(p), dtype=p.dtype))
+    assert torch.allclose(p, torch.softmax(logits, dim=1))
+    # Adding a constant to every logit changes nothing; huge logits do not overflow.
+    assert torch.allclose(L.softmax(logits + 1000.0), p)
+    assert torch.isfinite(L.softmax(torch.tensor([1e4, 0.0]))).all()
+    # The raw outputs Wx + b, by contrast, are not probabilities.
+    assert (logits < 0).any() and (logits > 1).any()
+
+
+def test_log_softmax_matches_torch(batch):
+    logits, _ = batch
+    assert torch.allclose(L.log_softmax(logits), torch.log_softmax(logits, dim=1))
+
+
+def test_derivation_chain_pmf_log_nll_ce(batch):
+    """PMF → log-likelihood → negative log-likelihood → Monte-Carlo average = H(y, ŷ)."""
+    logits, labels = batch
+    y = L.one_hot(labels, 10).double()
+    y_hat = L.softmax(logits)
+    pmf = L.categorical_pmf(y_hat, y)
+    # With a one-hot y the product picks out the probability of the true class.
+    assert torch.allclose(pmf, y_hat[torch.arange(len(labels)), labels])
+    assert torch.allclose(L.log_likelihood(y_hat, y), torch.log(pmf))
+    nll = L.negative_log_likelihood(y_hat, y)
+    assert nll == pytest.approx(float(-torch.log(pmf).mean()))
+    assert L.cross_entropy(logits, y) == pytest.approx(float(nll))
+
+
+def test_cross_entropy_equals_torch(batch):
+    logits, labels = batch
+    ours = L.cross_entropy(logits, labels)
+    assert ours == pytest.approx(float(F.cross_entropy(logits, labels)), rel=1e-12)
+    assert L.cross_entropy(logits, L.one_hot(labels, 10).double()) == pytest.approx(float(ours))
+    # A confident wrong answer costs a lot but stays finite (no log 0).
+    big = torch.tensor([[0.0, 200.0]], dtype=torch.float64)
+    assert L.cross_entropy(big, torch.tensor([0])) == pytest.approx(200.0)
+
+
+def test_gradient_of_softmax_cross_entropy_is_yhat_minus_y(batch):
+    logits, labels = batch
+    z = logits.clone().requires_grad_(True)
+    L.cross_entropy(z, labels).backward()
+    expected = (L.softmax(logits) - L.one_hot(labels, 10).double()) / len(labels)
+    assert torch.allclose(z.grad, expected, atol=1e-12)
+
+
+def test_mse_gradient_vanishes_when_confidently_wrong():
+    """Why MSE on softmax learns slowly from its worst mistakes, and CE does not."""
+    z = torch.tensor([[12.0, 0.0, 0.0]], dtype=torch.float64)  # sure of class 0
+    y = torch.tensor([2])  # but it is class 2
+    grads = {}
+    for name, fn in (("ce", L.cross_entropy), ("mse", L.mse_on_probabilities)):
+        zz = z.clone().requires_grad_(True)
+        fn(zz, y).backward()
+        grads[name] = zz.grad.norm().item()
+    assert grads["ce"] > 1.0
+    assert grads["mse"] < 1e-3 * grads["ce"]
+
+
+def test_mse_on_probabilities_is_the_slide_formula(batch):
+    logits, labels = batch
+    y = L.one_hot(labels, 10).double()
+    ref = ((y - torch.softmax(logits, 1)) ** 2).sum(1).mean()
+    assert L.mse_on_probabilities(logits, labels) == pytest.approx(float(ref))
+
+
+def test_squared_error_of_sigmoid_is_not_convex():
+    for label in (0, 1):
+        d2 = L.second_derivative(lambda t, lab=label: L.squared_error_sigmoid(t, lab), X)
+        assert d2.min() < -0.5, label  # bends down somewhere: not convex
+
+
+def test_log_loss_is_convex():
+    for label in (0, 1):
+        d2 = L.second_derivative(lambda t, lab=label: L.log_loss_sigmoid(t, lab), X)
+        assert (d2 > 0).all(), label
+        # Closed form: a² σ(f)(1 − σ(f)) for both labels.
+        s = L.sigmoid(L.slide_linear(X))
+        assert torch.allclose(d2, 9.0 * s * (1 - s), atol=1e-10)
+
+
+def test_log_loss_labels_follow_the_standard_convention():
+    """−log σ(f) is the label-1 loss (it vanishes where σ(f) → 1); the slide calls it label 0."""
+    s = L.sigmoid(L.slide_linear(X))
+    assert torch.allclose(L.log_loss_sigmoid(X, 1), -torch.log(s), atol=1e-10)
+    assert torch.allclose(L.log_loss_sigmoid(X, 0), -torch.log(1 - s), atol=1e-9)
+    assert L.log_loss_sigmoid(torch.tensor(5.0), 1) < 1e-5  # σ(13) ≈ 1: right, no loss
+    bce = F.binary_cross_entropy_with_logits(L.slide_linear(X), torch.ones_like(X),
+                                             reduction="none")
+    assert torch.allclose(L.log_loss_sigmoid(X, 1), bce)
+    with pytest.raises(ValueError):
+        L.log_loss_sigmoid(X, 2)
+
+
+def test_logistic_mse_surface_is_nonconvex_and_ce_is_convex():
+    x, y = L.logistic_toy(n=40, seed=0)
+    g = torch.linspace(-8, 8, 9, dtype=torch.float64)
+    w, b = torch.meshgrid(g, g, indexing="ij")
+    eig_mse, eig_ce = L.hessian_min_eigenvalues(w, b, x, y)
+    assert eig_mse.min() < -0.05
+    assert (eig_ce > -1e-12).all()
+
+
+def _record(name: str) -> dict:
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        pytest.skip(f"{path} not built yet (gdsc-book figures ch03)")
+    return json.loads(path.read_text())["numbers"]
+
+
+def test_recorded_curve_numbers_back_the_page():
+    rec = _record("ch03_four_curves")
+    for label in (0, 1):
+        assert rec[f"squared_error_label{label}"]["min_second_derivative"] < 0
+        assert rec[f"log_loss_label{label}"]["min_second_derivative"] > 0
+    surf = _record("ch03_loss_surface")
+    assert surf["mse_min_hessian_eig"] < 0 < surf["ce_min_hessian_eig"] + 1e-12
