@@ -53,9 +53,19 @@ def max_error(model: nn.Module, f: Callable = target, n: int = 4001,
 
 def fit_relu_net(width: int, depth: int = 1, steps: int = 2000, n_train: int = 256,
                  lr: float = 0.01, seed: int = 0, f: Callable = target) -> MLP:
-    """Train a ReLU MLP on ``n_train`` evenly spaced samples of ``f`` (full-batch Adam, MSE)."""
+    """Train a ReLU MLP on ``n_train`` evenly spaced samples of ``f`` (full-batch Adam, MSE).
+
+    With one hidden layer, each unit's fold ``-b_i / w_i`` starts at a random point of the
+    domain: PyTorch's default init puts about half of them outside ``[-1, 1]``, where they
+    bend nothing and rarely move back in.
+    """
     torch.manual_seed(seed)
     model = relu_net(width, depth)
+    if depth == 1:
+        lin = model.body[1]
+        with torch.no_grad():
+            t = torch.empty(width).uniform_(*DOMAIN)
+            lin.bias.copy_(-lin.weight[:, 0] * t)
     x = grid(n_train)
     fit_full_batch(model, x, f(x), steps=steps, lr=lr, loss="mse", cosine=True)
     return model

@@ -29,7 +29,10 @@ def noisy_labels(y: torch.Tensor, fraction: float, num_classes: int = 10, seed: 
     """
     if not 0.0 <= fraction <= 1.0:
         raise ValueError(f"fraction must be in [0, 1], got {fraction}")
-    g = torch.Generator().manual_seed(seed)
+    # A salted seed: with the plain seed this permutation would equal train_model's
+    # validation split permutation (also torch.randperm from manual_seed(seed)), and the
+    # validation split would be exactly the corrupted examples.
+    g = torch.Generator().manual_seed(0x6E015E + seed)
     n = len(y)
     idx = torch.randperm(n, generator=g)[: round(fraction * n)]
     # A shift of 1..K-1 classes (mod K) always lands on a different class, uniformly.
@@ -78,6 +81,15 @@ class Sweep:
         """Error per epoch of run ``i`` (``split`` is ``train`` or ``test``)."""
         return [1.0 - a for a in self.histories[i][f"{split}_acc"]]
 
+    def final(self, split: str = "test", last: int = 20) -> list[float]:
+        """Error of every run averaged over its ``last`` epochs.
+
+        Adam without weight decay keeps jumping a little between nearby solutions, so one
+        epoch's test error is noisy; the mean over the last epochs is what the model "ends at".
+        """
+        return [float(sum(c[-last:]) / len(c[-last:]))
+                for c in (self.curve(i, split) for i in range(len(self.sizes)))]
+
     def to_dict(self) -> dict:
         return {"sizes": self.sizes, "params": self.params, "train_err": self.train_err,
                 "test_err": self.test_err, "histories": self.histories}
@@ -103,6 +115,17 @@ def width_sweep(train: tuple, test: tuple, widths, *, epochs: int, lr: float = 1
     return out
 
 
+def smooth(curve, window: int) -> list[float]:
+    """Trailing moving average: entry i is the mean of entries max(0, i − window + 1)..i."""
+    out, total = [], 0.0
+    for i, v in enumerate(curve):
+        total += v
+        if i >= window:
+            total -= curve[i - window]
+        out.append(total / min(i + 1, window))
+    return out
+
+
 def interpolation_threshold(sizes, train_err, tol: float = 0.01):
     """The smallest size whose training error is at most ``tol`` (None if none reaches it)."""
     for s, e in zip(sizes, train_err):
@@ -112,6 +135,13 @@ def interpolation_threshold(sizes, train_err, tol: float = 0.01):
 
 
 def peak(sizes, test_err):
-    """The size with the highest test error, and that error."""
-    i = max(range(len(test_err)), key=lambda k: test_err[k])
+    """The double-descent peak: the highest test error after the first local minimum.
+
+    The smallest models also have a high test error (they underfit: the left arm of the
+    classical U); the peak of interest comes after the curve has first gone down.
+    Returns ``(size, error)``.
+    """
+    first_min = next((i for i in range(1, len(test_err)) if test_err[i] > test_err[i - 1]),
+                     len(test_err)) - 1
+    i = max(range(first_min, len(test_err)), key=lambda k: test_err[k])
     return sizes[i], test_err[i]

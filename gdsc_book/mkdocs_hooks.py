@@ -26,6 +26,8 @@ def _add_mathjax(files, config):
     root = _mathjax_dir()
     paths = [root / w for w in _WANTED]
     paths += sorted((root / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    # TeX packages that tex-chtml.js autoloads on first use (\boldsymbol, \cancel, ...).
+    paths += sorted((root / "input" / "tex" / "extensions").glob("*.js"))
     for p in paths:
         uri = "assets/mathjax/" + p.relative_to(root).as_posix()
         if files.get_file_from_path(uri) is None:

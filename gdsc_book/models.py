@@ -68,28 +68,42 @@ def conv_bn_relu(c_in: int, c_out: int) -> nn.Sequential:
                          nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
 
 
+def conv_pool_bn_relu(c_in: int, c_out: int, pool: bool = False) -> nn.Sequential:
+    """3x3 convolution, optional 2x2 max pool, batch normalization, ReLU.
+
+    Pooling right after the convolution (before BN and ReLU) gives the same kind of block on
+    4x fewer numbers, which on a CPU makes the memory-bound BN and ReLU passes ~4x cheaper.
+    ``[0]`` is always the convolution.
+    """
+    layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)]
+    if pool:
+        layers.append(nn.MaxPool2d(2))
+    layers += [nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+    return nn.Sequential(*layers)
+
+
 class CNN(nn.Module):
     """A small BN-ReLU convolutional network with global average pooling.
 
-    Three stages of width ``width``, ``2 width``, ``4 width``; the first two end in a 2x2 max
-    pool. Global average pooling makes the head independent of the image size, so the same
-    network takes 28x28 MNIST and 32x32 CIFAR-10 images.
+    Four 3x3 convolutions of width ``width``, ``2 width``, ``4 width``, ``4 width``; the first
+    two are followed by a 2x2 max pool (28 -> 14 -> 7, or 32 -> 16 -> 8). Global average
+    pooling makes the head independent of the image size, so the same network takes 28x28
+    MNIST and 32x32 CIFAR-10 images.
 
-    ``features`` is the convolutional trunk (image -> ``feature_dim`` vector) and ``head`` the
-    final linear layer: fine-tuning swaps ``head`` and, for colour images, the first conv.
+    ``features`` is the convolutional trunk (image -> ``feature_dim`` vector; ``features[0][0]``
+    is the first convolution) and ``head`` the final linear layer: fine-tuning swaps ``head``
+    and, for colour images, the first convolution.
     """
 
-    def __init__(self, in_channels: int = 1, num_classes: int = 10, width: int = 32,
+    def __init__(self, in_channels: int = 1, num_classes: int = 10, width: int = 16,
                  dropout: float = 0.0):
         super().__init__()
         w = int(width)
         self.features = nn.Sequential(
-            conv_bn_relu(in_channels, w),
-            nn.MaxPool2d(2),                      # 28 -> 14 (32 -> 16)
-            conv_bn_relu(w, 2 * w),
-            nn.MaxPool2d(2),                      # 14 -> 7  (16 -> 8)
-            conv_bn_relu(2 * w, 4 * w),
-            conv_bn_relu(4 * w, 4 * w),
+            conv_pool_bn_relu(in_channels, w, pool=True),   # 28 -> 14 (32 -> 16)
+            conv_pool_bn_relu(w, 2 * w, pool=True),         # 14 -> 7  (16 -> 8)
+            conv_pool_bn_relu(2 * w, 4 * w),
+            conv_pool_bn_relu(4 * w, 4 * w),
             nn.AdaptiveAvgPool2d(1),
             nn.Flatten(),
         )

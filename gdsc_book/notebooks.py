@@ -158,7 +158,11 @@ def render_macros(site: Site, slug: str, lang: str, text: str) -> str:
 
     macros = dict(env.macros, figure=figure)
     jenv = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    return jenv.from_string(text).render(**macros)
+    try:
+        return jenv.from_string(text).render(**macros)
+    except (OSError, KeyError, IndexError, ValueError, jinja2.TemplateError) as exc:
+        # Same failures as the site build (a missing figure record, a wrong key): say where.
+        raise BookError(f"{src}: {type(exc).__name__}: {exc}") from exc
 
 
 # --- markdown to cells ------------------------------------------------------------------------
@@ -186,9 +190,18 @@ def _snippet_code(site: Site, spec: str) -> str:
 def _convert_blocks(lines: list[str]) -> list[str]:
     """Material-only markdown to what Jupyter renders: admonitions and tabs become quotes."""
     out: list[str] = []
-    i = 0
+    i, fence = 0, None
     while i < len(lines):
         line = lines[i]
+        if fence or _FENCE.match(line):  # code shown as text stays exactly as written
+            m = _FENCE.match(line)
+            if fence is None:
+                fence = m.group("fence")
+            elif m and m.group("fence").startswith(fence) and not m.group("info").strip():
+                fence = None
+            out.append(line)
+            i += 1
+            continue
         adm, tab = _ADMONITION.match(line), _TAB.match(line)
         if adm or tab:
             if adm:
@@ -210,6 +223,9 @@ def _convert_blocks(lines: list[str]) -> list[str]:
             continue
         if line.startswith("#"):
             line = _ATTRS.sub("", line)
+        # Footnotes are a Python-Markdown extension: plain superscripts for Jupyter.
+        line = re.sub(r"^\[\^([^\]]+)\]:\s*", r"<sup>\1</sup> ", line)
+        line = re.sub(r"\[\^([^\]]+)\]", r"<sup>\1</sup>", line)
         out.append(_ATTRS.sub("", line) if "](" in line else line)
         i += 1
     return out

@@ -29,7 +29,7 @@ RECIPES: dict[str, dict] = {
                   epochs=1, batch_size=256, lr=0.2, weight_decay=5e-4),
     "default": dict(_COMMON, model="cifarnet",
                     model_kwargs={"width": 32, "mixed_precision": True},
-                    epochs=8, batch_size=256, lr=0.2, weight_decay=5e-4),
+                    epochs=6, batch_size=256, lr=0.2, weight_decay=5e-4),
     "full": dict(_COMMON, model="resnet9", model_kwargs={"width": 64, "mixed_precision": True},
                  epochs=30, batch_size=512, lr=0.2, weight_decay=5e-4, label_smoothing=0.2),
 }

@@ -10,8 +10,11 @@ import torch
 
 from gdsc_book.approximation import (
     count_pieces_1d,
+    activation_patterns,
     count_pieces_by_grid,
     fold,
+    fold_centers,
+    folding_net,
     grid,
     interpolant_net,
     is_monotone,
@@ -95,6 +98,21 @@ def test_fold_is_made_of_relus_and_mirrors():
     y = fold(x, (0.0, 0.0))
     assert torch.allclose(y, x.abs())
     assert torch.equal(y[0], y[1]) and torch.equal(y[1], y[2])
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_folding_net_repeats_one_line_in_4_to_the_depth_regions(depth):
+    u = torch.linspace(-1 + 1e-4, 1 - 1.7e-4, 301)
+    xx, yy = torch.meshgrid(u, u, indexing="xy")
+    x = torch.stack([xx.ravel(), yy.ravel()], 1)
+    v = x
+    for c in fold_centers(depth):
+        v = fold(v, (c, c))
+    r = 2.0 ** (1 - depth)
+    model = folding_net(depth)
+    assert torch.allclose(model(x)[:, 0], v[:, 0] + 2 * v[:, 1] - 1.2 * r, atol=1e-5)
+    assert int(activation_patterns(model, x).max()) + 1 == 4 ** depth
+    assert v.max() <= r + 1e-6  # the whole square lands on one cell of side r
 
 
 @pytest.mark.parametrize("in_features,widths,classes", [

@@ -48,6 +48,21 @@ def test_softmax_puts_outputs_in_range(batch):
     assert (logits < 0).any() and (logits > 1).any()
 
 
+def test_softmax_keeps_the_prediction(batch):
+    logits, _ = batch
+    assert torch.equal(L.softmax(logits).argmax(dim=1), logits.argmax(dim=1))
+
+
+def test_mse_gradient_through_softmax_is_jacobian_times_error(batch):
+    logits, labels = batch
+    z, y = logits[0].clone().requires_grad_(True), L.one_hot(labels[:1], 10)[0].double()
+    ((L.softmax(z) - y) ** 2).sum().backward()
+    p = L.softmax(logits[0])
+    jac = torch.diag(p) - torch.outer(p, p)
+    assert torch.allclose(z.grad, 2 * jac.T @ (p - y), atol=1e-12)
+    assert torch.allclose(jac, torch.autograd.functional.jacobian(L.softmax, logits[0]))
+
+
 def test_log_softmax_matches_torch(batch):
     logits, _ = batch
     assert torch.allclose(L.log_softmax(logits), torch.log_softmax(logits, dim=1))

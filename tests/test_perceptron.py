@@ -86,6 +86,9 @@ def test_mlp_without_activation_cannot_solve_xor():
         assert acc <= 0.75
         a, c = collapse_linear_mlp(model)  # the whole stack is one affine map
         assert torch.allclose(model(x), x @ a.T + c, atol=1e-5)
+        # cross-entropy's best affine answer on XOR is "1/2 everywhere"
+        p = torch.softmax(model(x), 1)[:, 1]
+        assert (p - 0.5).abs().max() < 0.05
     # and no affine map of any kind gets all four right
     assert not is_linearly_separable(INPUTS, TRUTH_TABLES["XOR"])
 

@@ -72,6 +72,21 @@ def test_step_size_limit(houses):
     assert bad.losses[-1] > bad.losses[0]  # past 2/λ_max, GD diverges
 
 
+def test_large_step_zigzags_across_the_valley(houses):
+    """The page: η = 0.5 bounces across the steep direction, η = 0.05 does not."""
+    from gdsc_book.figures.ch02_regression import LR_LARGE, LR_SMALL, START
+
+    z = R.Scaler.fit(houses.x).transform(houses.x)
+    w_cf, _ = R.closed_form(z, houses.y)
+    evals, evecs = torch.linalg.eigh(z.T @ z)
+    steep = evecs[:, -1]  # the direction of the largest curvature
+    for lr, zigzag in ((LR_LARGE, True), (LR_SMALL, False)):
+        path = R.gradient_descent(z, houses.y, lr=lr, steps=8, w0=START).path[:, :2]
+        side = torch.sign((path - w_cf) @ steep)
+        flips = (side[1:] != side[:-1]).all()
+        assert bool(flips) == zigzag, lr
+
+
 def test_bias_separates_for_centred_features(houses):
     """The page draws the surface over the two weights with b at its optimum: b* = mean price."""
     z = R.Scaler.fit(houses.x).transform(houses.x)

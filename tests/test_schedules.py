@@ -96,10 +96,12 @@ def test_factory_plugs_into_train_model():
 @pytest.mark.slow
 @pytest.mark.data
 @pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not available")
-def test_warmup_rescues_a_large_learning_rate():
+def test_decaying_schedules_beat_a_constant_large_rate():
     from gdsc_book.data import load
 
     tr = load("mnist", train=True).subset(3000, seed=0)
     te = load("mnist", train=False).subset(1000, seed=1)
-    runs = compare_schedules(tr, te, ("constant", "warmup_cosine"), epochs=3, lr=0.5)
-    assert runs["warmup_cosine"].test_acc[-1] > runs["constant"].test_acc[-1] + 0.05
+    runs = compare_schedules(tr, te, ("constant", "exponential", "warmup_cosine"), epochs=3,
+                             lr=0.5)
+    for name in ("exponential", "warmup_cosine"):
+        assert runs[name].test_acc[-1] > runs["constant"].test_acc[-1] + 0.05

@@ -249,3 +249,25 @@ def test_softmax_regression_learns_mnist_subset():
     torch.manual_seed(0)
     h = train_model(build_model("softmax"), train, test, epochs=2, lr=0.05)
     assert h.test_acc[-1] > 0.8
+
+
+@pytest.mark.slow
+@pytest.mark.data
+@pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not available")
+def test_batches_by_index_beat_a_dataloader_by_far():
+    from gdsc_book.train import time_data_paths
+
+    r = time_data_paths(data.load("mnist"), 128, loader_batches=20, reps=1)
+    assert r["loader_batches_timed"] == 20 and r["batches"] == 469
+    assert r["speedup"] > 20  # ~100x on an idle CPU; generous for a shared one
+
+
+def test_runs_on_the_device_it_is_given(digits):
+    from gdsc_book.train import default_device
+
+    train, test = digits
+    want = "cuda" if torch.cuda.is_available() else "cpu"
+    assert default_device().type == want
+    m = _mlp()
+    train_model(m, train, test, epochs=1, device="cpu")
+    assert next(m.parameters()).device.type == "cpu"

@@ -6,8 +6,12 @@ window.MathJax = {
 // Material's instant navigation swaps pages without reloading: typeset again each time.
 if (typeof document$ !== "undefined") {
   document$.subscribe(() => {
-    if (window.MathJax && MathJax.typesetPromise) {
-      MathJax.startup.output.clearCache(); MathJax.typesetClear(); MathJax.texReset(); MathJax.typesetPromise();
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+      // After MathJax's own first pass (and any package it autoloads, e.g. \boldsymbol).
+      MathJax.startup.promise = MathJax.startup.promise.then(() => {
+        MathJax.startup.output.clearCache(); MathJax.typesetClear(); MathJax.texReset();
+        return MathJax.typesetPromise();
+      });
     }
   });
 }

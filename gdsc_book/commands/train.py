@@ -66,6 +66,8 @@ def run(args) -> int:
         if value is not None:
             recipe[key] = None if value == "none" else value
     recipe.pop("model", None)
+    if "epochs" not in recipe:
+        raise BookError(f"model {args.model} has no default recipe: pass --epochs N")
     model_kw = recipe.pop("model_kwargs", {})
 
     t0 = time.perf_counter()

@@ -95,17 +95,21 @@ _MNIST_BUDGET = {"full": {"n_train": 20000, "epochs": 5}, "quick": {"n_train": 2
 def softmax_bars(ctx):
     """One test image: the raw outputs Wx + b (any real number) and their softmax (a PMF)."""
     model, _, test, _ = _softmax_regression(ctx, "ce")
-    x = test.float_images()[:1]
     with torch.no_grad():
-        z = model(x)[0]
-    p = L.softmax(z)
+        logits = model(test.float_images()[:500])
+    probs = L.softmax(logits)
+    # The first test image the model gets right without being sure (top probability < 0.9):
+    # a near-certain example would show a single bar.
+    unsure = ((probs.amax(1) < 0.9) & (probs.argmax(1) == test.labels[:500])).nonzero()
+    i = int(unsure[0]) if len(unsure) else 0
+    z, p = logits[i], probs[i]
     digits = np.arange(10)
     for lang in LANGS:
         fig, (a0, a1, a2) = plt.subplots(1, 3, figsize=(10, 2.9),
                                          gridspec_kw={"width_ratios": [0.7, 1.3, 1.3]})
-        a0.imshow(test.images[0, 0].numpy(), cmap="gray_r")
-        a0.set_title(tr(lang, f"입력 x (레이블 {int(test.labels[0])})",
-                        f"input x (label {int(test.labels[0])})"), fontsize=10)
+        a0.imshow(test.images[i, 0].numpy(), cmap="gray_r")
+        a0.set_title(tr(lang, f"입력 x (레이블 {int(test.labels[i])})",
+                        f"input x (label {int(test.labels[i])})"), fontsize=10)
         a0.axis("off")
         a1.bar(digits, z.numpy(), color=COLORS[0])
         a1.axhline(0, color="black", lw=0.8)
@@ -119,7 +123,7 @@ def softmax_bars(ctx):
             a.set_xticks(digits)
             a.set_xlabel(tr(lang, "클래스 d", "class d"))
         ctx.save(fig, lang)
-    return {"label": int(test.labels[0]), "pred": int(p.argmax()), "logit_min": float(z.min()),
+    return {"index": i, "label": int(test.labels[i]), "pred": int(p.argmax()), "logit_min": float(z.min()),
             "logit_max": float(z.max()), "p_max": float(p.max()), "p_sum": float(p.sum())}
 
 
@@ -141,7 +145,11 @@ def weights(ctx):
             ax.spines[:].set_visible(False)
         fig.colorbar(im, ax=axes, shrink=0.8, label=tr(lang, "가중치", "weight"))
         ctx.save(fig, lang)
-    return {"test_acc": hist.test_acc[-1], "train_acc": hist.train_acc[-1],
+    # The page reads W_0 as "blue centre, red ring": the hole and the stroke of a zero.
+    r = np.hypot(*np.meshgrid(np.arange(28) - 13.5, np.arange(28) - 13.5, indexing="ij"))
+    return {"zero_centre_mean": float(w[0][r < 3].mean()),
+            "zero_ring_mean": float(w[0][(r >= 6) & (r <= 10)].mean()),
+            "test_acc": hist.test_acc[-1], "train_acc": hist.train_acc[-1],
             "epochs": ctx["epochs"], "n_train": ctx["n_train"],
             "n_params": sum(p.numel() for p in model.parameters()), **TRAIN}
 

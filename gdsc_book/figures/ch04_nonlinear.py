@@ -123,7 +123,9 @@ def perceptron(ctx):
         fig.tight_layout()
         ctx.save(fig, lang)
     return {"or_epochs": or_run.epochs, "or_w": or_run.w, "or_b": or_run.b,
-            "xor_cycle": xor_run.cycle, "xor_min_mistakes": min(xor_run.mistakes),
+            "xor_cycle": xor_run.cycle,
+            # mistakes in the epochs that repeat forever
+            "xor_min_mistakes": min(xor_run.mistakes[-xor_run.cycle:]),
             "xor_epochs": xor_run.epochs}
 
 

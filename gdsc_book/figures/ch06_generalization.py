@@ -96,7 +96,8 @@ def bias_variance_figure(ctx):
             ax.set_xlabel(tr(lang, "다항식 차수 (모델 용량)", "polynomial degree (capacity)"))
             ax.set_title(tr(lang, f"훈련 샘플 {title[0]}", f"training set {title[1]}"))
         axes[0].set_ylabel(tr(lang, "오차", "error"))
-        axes[0].legend(fontsize=8, loc="upper center")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=5, fontsize=8,
+                   bbox_to_anchor=(0.5, -0.08))
         ctx.save(fig, lang)
     z = [abs(t - e) / s for t, e, s in zip(d.total, d.expected_error, d.expected_error_se)]
     best = int(np.argmin(d.expected_error))
@@ -288,7 +289,7 @@ def ensemble_figure(ctx):
             "members": ctx["members"]}
 
 
-@figure("ch06_implicit_sgd", chapter="ch06", full={"steps": 3000}, quick={"steps": 3000})
+@figure("ch06_implicit_sgd", chapter="ch06", full={"steps": 3000}, quick={"steps": 300})
 def implicit_sgd_figure(ctx):
     """SGD from zero on an under-determined least-squares fit lands on the min-norm solution."""
     d = reg.implicit_sgd_demo(steps=ctx["steps"], seed=ctx.seed)

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-import functools
-
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from gdsc_book import sgd
 from gdsc_book.figures.registry import figure
 from gdsc_book.schedules import SCHEDULES, InversePower, compare_schedules, lr_curve
 from gdsc_book.style import COLORS, LANGS, tr
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
-def _ascii_minus(func):
-    """Draw with ASCII minus signs: log-axis tick labels are mathtext, whose default font
-    (NanumGothic) has no U+2212 and would print a box in 10^-3."""
 
-    @functools.wraps(func)
-    def wrapped(ctx):
-        with plt.rc_context({"axes.unicode_minus": False}):
-            return func(ctx)
+def _decade(v, _pos=None) -> str:
+    """``10⁻³`` as plain text: matplotlib's log labels are mathtext in the default font, and
+    NanumGothic has no minus sign there (it would print a box); plain text falls back to DejaVu."""
+    if v <= 0:
+        return ""
+    return "10" + str(int(round(np.log10(v)))).translate(_SUPERSCRIPT)
 
-    return wrapped
+
+def _log_ticks(ax, which: str = "y") -> None:
+    for axis in ([ax.xaxis] if which in ("x", "xy") else []) + (
+            [ax.yaxis] if which in ("y", "xy") else []):
+        axis.set_major_formatter(FuncFormatter(_decade))
+        axis.set_minor_formatter(NullFormatter())
 
 
 # One start, one step size for the 2-D pictures: far enough from the minimum to see the paths.
@@ -44,7 +48,6 @@ def _contour(ax, ww, bb, zz, color="#999999"):
 
 @figure("ch08_trajectories", chapter="ch08", full={"n": 200, "steps": 80},
         quick={"n": 100, "steps": 30})
-@_ascii_minus
 def trajectories(ctx):
     """GD, SGD (one example) and minibatch SGD (16) on the same 2-D least-squares loss."""
     prob = sgd.LinearRegression2D.make(n=ctx["n"], seed=ctx.seed)
@@ -72,7 +75,7 @@ def trajectories(ctx):
                     label=tr(lang, *names[k]))
         ax.plot(*star, "*", color="black", ms=12, label=tr(lang, "최솟값", "minimum"))
         ax.plot(*START, "s", color="black", ms=6)
-        ax.set_xlabel(tr(lang, "기울기 $w$", "slope $w$"))
+        ax.set_xlabel(tr(lang, "가중치 $w$", "weight $w$"))
         ax.set_ylabel(tr(lang, "절편 $b$", "intercept $b$"))
         ax.set_title(tr(lang, f"같은 스텝 수({ctx['steps']}번)의 궤적",
                         f"paths after the same {ctx['steps']} steps"))
@@ -83,6 +86,7 @@ def trajectories(ctx):
             ax2.plot(x, c, color=colors[k], lw=1.4, label=tr(lang, *names[k]))
         ax2.axhline(prob.loss(star), color="black", ls=":", lw=1)
         ax2.set_yscale("log")
+        _log_ticks(ax2)
         ax2.set_xlabel(tr(lang, "데이터를 본 횟수 (에폭)", "passes over the data (epochs)"))
         ax2.set_ylabel(tr(lang, "전체 손실 $L(\\theta)$", "full loss $L(\\theta)$"))
         ax2.set_title(tr(lang, "같은 계산량(에폭)에서의 손실", "loss for the same work (epochs)"))
@@ -98,7 +102,6 @@ def trajectories(ctx):
 
 @figure("ch08_minibatch_surfaces", chapter="ch08",
         full={"n": 200, "batch": 10, "trials": 3000}, quick={"n": 100, "batch": 10, "trials": 200})
-@_ascii_minus
 def minibatch_surfaces(ctx):
     """The full loss L(θ) and four minibatch losses L(θ|B): same shape, different centres."""
     prob = sgd.LinearRegression2D.make(n=ctx["n"], seed=ctx.seed)
@@ -137,6 +140,7 @@ def minibatch_surfaces(ctx):
         ax.loglog(sizes, theory, "-", color=COLORS[1],
                   label=tr(lang, "이론 $\\frac{s^2}{B}\\frac{n-B}{n-1}$",
                            "theory $\\frac{s^2}{B}\\frac{n-B}{n-1}$"))
+        _log_ticks(ax, "xy")
         ax.set_xlabel(tr(lang, "배치 크기 $B$", "batch size $B$"))
         ax.set_ylabel(tr(lang, "기울기 잡음 $\\mathbb{E}\\|g_\\mathcal{B} - \\nabla L\\|^2$",
                          "gradient noise $\\mathbb{E}\\|g_\\mathcal{B} - \\nabla L\\|^2$"))
@@ -145,6 +149,7 @@ def minibatch_surfaces(ctx):
         ctx.save(fig, lang, part="noise")
     spread = [float(np.linalg.norm(c - star)) for c in centres]
     return {"batch": ctx["batch"], "n": prob.n, "centre_distance": spread,
+            "centre_distance_min": min(spread), "centre_distance_max": max(spread),
             "noise_ratio_1_to_16": float(measured[0] / measured[list(sizes).index(16)]),
             "noise_rel_error_max": float(np.max(np.abs(measured / theory - 1)))}
 
@@ -160,7 +165,6 @@ RM_SCHEDULES = {
 
 @figure("ch08_robbins_monro", chapter="ch08", full={"steps": 10000, "runs": 1000},
         quick={"steps": 1000, "runs": 100})
-@_ascii_minus
 def robbins_monro(ctx):
     """Schedules that satisfy Robbins–Monro converge; a constant step stalls; 1/t² stops short."""
     steps = ctx["steps"]
@@ -179,6 +183,8 @@ def robbins_monro(ctx):
                        label=tr(lang, *label) + mark)
             ax2.loglog(t[1:], mse[k][1:], color=colors[k], lw=1.4, label=tr(lang, *label) + mark)
         ax2.axhline(floor, color=COLORS[1], ls="--", lw=1)
+        _log_ticks(ax1, "xy")
+        _log_ticks(ax2, "xy")
         ax2.text(1.5, floor * 1.25, tr(lang, "잡음 바닥 $\\eta\\sigma^2/(2-\\eta)$",
                                        "noise floor $\\eta\\sigma^2/(2-\\eta)$"),
                  color=COLORS[1], fontsize=9)
@@ -202,7 +208,6 @@ def robbins_monro(ctx):
 
 @figure("ch08_rates", chapter="ch08", full={"steps": 10000, "runs": 2000},
         quick={"steps": 1000, "runs": 200})
-@_ascii_minus
 def rates(ctx):
     """SGD with η_t ∝ t^(-p) on the noisy quadratic: the error falls like O(t^(-p))."""
     steps = ctx["steps"]
@@ -222,19 +227,19 @@ def rates(ctx):
             ref = c[fit_from] * (t[fit_from:] / fit_from) ** (-p)
             ax.loglog(t[fit_from:], ref, color=COLORS[i], ls=":", lw=1.2)
         ax.set_xlabel(tr(lang, "스텝 $t$", "step $t$"))
+        _log_ticks(ax, "xy")
         ax.set_ylabel("$\\mathbb{E}[(\\theta_t-\\theta^*)^2]$")
         ax.set_title(tr(lang, "$\\eta_t = (1+t)^{-p}$일 때 오차 (점선: $t^{-p}$)",
                         "error with $\\eta_t = (1+t)^{-p}$ (dotted: $t^{-p}$)"))
         ax.legend()
         fig.tight_layout()
         ctx.save(fig, lang)
-    return {"slopes": {str(p): s for p, s in slopes.items()}, "fit_from": fit_from,
+    return {"p": list(slopes), "slopes": list(slopes.values()), "fit_from": fit_from,
             "steps": steps}
 
 
 @figure("ch08_saddle", chapter="ch08", full={"steps": 400, "seeds": 20},
         quick={"steps": 200, "seeds": 5})
-@_ascii_minus
 def saddle(ctx):
     """GD started on the saddle's stable manifold y = 0 stalls; SGD's noise escapes."""
     steps, start, lr, sigma = ctx["steps"], (2.0, 0.0), 0.1, 0.1
@@ -283,7 +288,6 @@ def saddle(ctx):
 
 
 @figure("ch08_pl", chapter="ch08", full={"steps": 120}, quick={"steps": 60})
-@_ascii_minus
 def polyak_lojasiewicz(ctx):
     """x² + 3 sin² x is not convex, yet GD converges linearly; x⁴ (not PL) only sublinearly."""
     steps = ctx["steps"]
@@ -323,6 +327,7 @@ def polyak_lojasiewicz(ctx):
                      label=tr(lang, f"PL 보장 ($\\mu={mu_measured:.3f}$)",
                               f"PL guarantee ($\\mu={mu_measured:.3f}$)"))
         ax2.set_ylim(1e-16, 1e3)
+        _log_ticks(ax2)
         ax2.set_xlabel(tr(lang, "GD 스텝 $t$", "GD step $t$"))
         ax2.set_ylabel("$f(x_t) - f^*$")
         ax2.set_title(tr(lang, f"경사 하강법, $\\eta = 1/(2L) = {lr:g}$",
@@ -339,7 +344,6 @@ def polyak_lojasiewicz(ctx):
 
 @figure("ch08_flat_sharp", chapter="ch08", full={"starts": 400, "steps": 3000},
         quick={"starts": 100, "steps": 1000})
-@_ascii_minus
 def flat_sharp(ctx):
     """A sharp and a flat minimum; step sizes above 2/h_sharp with noise end in the flat one."""
     tm = sgd.TwoMinima()
@@ -400,7 +404,6 @@ SCHEDULE_NAMES = {
 
 
 @figure("ch08_schedules", chapter="ch08", full={"steps": 1000}, quick={"steps": 200})
-@_ascii_minus
 def schedules(ctx):
     """The learning rate per step of six torch.optim.lr_scheduler schedules."""
     curves = {k: lr_curve(k, ctx["steps"], 0.1) for k in SCHEDULES}
@@ -420,11 +423,10 @@ def schedules(ctx):
 # Quick budgets train on scikit-learn's 8x8 digits: the same code path without decoding the
 # 60,000 MNIST training images, which alone takes seconds.
 @figure("ch08_schedule_run", chapter="ch08", data=("mnist", "digits"),
-        full={"dataset": "mnist", "n_train": 6000, "n_test": 2000, "epochs": 5, "lr": 0.5,
+        full={"dataset": "mnist", "n_train": 5000, "n_test": 2000, "epochs": 5, "lr": 0.5,
               "names": list(SCHEDULES)},
         quick={"dataset": "digits", "n_train": 1000, "n_test": 500, "epochs": 2, "lr": 0.5,
                "names": ["constant", "warmup_cosine"]})
-@_ascii_minus
 def schedule_run(ctx):
     """The same MLP on MNIST with a large peak rate under each schedule."""
     tr_set = ctx.load(ctx["dataset"], train=True).subset(ctx["n_train"], seed=ctx.seed)
@@ -439,7 +441,6 @@ def schedule_run(ctx):
                      label=tr(lang, *SCHEDULE_NAMES[k]))
             ax2.plot(ep, h.test_acc, "o-", color=COLORS[SCHEDULES.index(k)], lw=1.5, ms=4,
                      label=tr(lang, *SCHEDULE_NAMES[k]))
-        ax1.set_yscale("log")
         ax1.set_xlabel(tr(lang, "에폭", "epoch"))
         ax1.set_ylabel(tr(lang, "훈련 손실", "training loss"))
         ax2.set_xlabel(tr(lang, "에폭", "epoch"))
@@ -454,6 +455,8 @@ def schedule_run(ctx):
     best = max((k for k in acc if acc[k] is not None), key=lambda k: acc[k])
     return {"test_acc": acc, "train_loss": {k: h.train_loss[-1] for k, h in runs.items()},
             "diverged": {k: h.diverged is not None for k, h in runs.items()},
+            "warmup_gain": (acc["warmup_cosine"] - acc["cosine"]
+                            if {"warmup_cosine", "cosine"} <= acc.keys() else None),
             "best": best, "best_name_ko": SCHEDULE_NAMES[best][0],
             "best_name_en": SCHEDULE_NAMES[best][1],
             "n_train": len(tr_set), "n_test": len(te_set), "epochs": ctx["epochs"],
@@ -461,9 +464,8 @@ def schedule_run(ctx):
 
 
 @figure("ch08_train_test", chapter="ch08", data=("mnist", "digits"),
-        full={"dataset": "mnist", "n_train": 1000, "n_test": 2000, "epochs": 40},
+        full={"dataset": "mnist", "n_train": 1000, "n_test": 1000, "epochs": 30},
         quick={"dataset": "digits", "n_train": 300, "n_test": 300, "epochs": 10})
-@_ascii_minus
 def train_test(ctx):
     """L_train ≠ L_test: the training loss keeps falling while the test loss turns up."""
     tr_set = ctx.load(ctx["dataset"], train=True).subset(ctx["n_train"], seed=ctx.seed)
@@ -479,6 +481,7 @@ def train_test(ctx):
                 label=tr(lang, "테스트 손실 $L_{\\mathrm{test}}$", "test loss $L_{\\mathrm{test}}$"))
         ax.axvline(ep[best], color="black", ls=":", lw=1)
         ax.set_yscale("log")
+        _log_ticks(ax)
         ax.set_xlabel(tr(lang, "에폭", "epoch"))
         ax.set_ylabel(tr(lang, "교차 엔트로피", "cross-entropy"))
         ax.set_title(tr(lang, f"{tr_set.name.upper()} {len(tr_set)}장으로 학습한 MLP",
@@ -489,4 +492,5 @@ def train_test(ctx):
     return {"n_train": len(tr_set), "n_test": len(te_set), "epochs": ctx["epochs"],
             "best_epoch": best + 1, "min_test_loss": float(h.test_loss[best]),
             "final_test_loss": h.test_loss[-1], "final_train_loss": h.train_loss[-1],
-            "final_test_acc": h.test_acc[-1], "train_acc": h.train_acc[-1]}
+            "final_test_acc": h.test_acc[-1], "train_acc": h.train_acc[-1],
+            "gap": h.test_loss[-1] - h.train_loss[-1]}

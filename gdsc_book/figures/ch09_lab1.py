@@ -18,7 +18,7 @@ from gdsc_book.checkpoint import describe, load_checkpoint
 from gdsc_book.figures.registry import figure
 from gdsc_book.models import build_model, count_parameters
 from gdsc_book.style import COLORS, LANGS, tr
-from gdsc_book.train import RECIPES, predict, train_model
+from gdsc_book.train import RECIPES, predict, time_data_paths, train_model
 
 MODEL_NAMES = {"softmax": ("소프트맥스 회귀", "softmax regression"), "mlp": ("MLP", "MLP"),
                "cnn": ("CNN", "CNN")}
@@ -42,14 +42,19 @@ def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, k: int = 10) ->
 
 
 @figure("lab1_mnist", chapter="ch09", data=("mnist",), seed=0,
-        full={"train_subset": None, "test_subset": None, "epochs": None, "resume_cut": 2},
-        quick={"train_subset": 2000, "test_subset": 1000, "epochs": 2, "resume_cut": 1})
+        full={"train_subset": None, "test_subset": None, "epochs": None, "resume_cut": 4,
+              "loader_batches": 100},
+        quick={"train_subset": 1000, "test_subset": 500, "epochs": 2, "resume_cut": 1,
+               "loader_batches": 3})
 def lab1_mnist(ctx):
     train, test = ctx.load("mnist"), ctx.load("mnist", train=False)
+    # Data path, on the whole training set: one epoch of batches from a DataLoader (timed on
+    # `loader_batches` batches, scaled to an epoch) vs cut by index from a tensor.
+    data_path = time_data_paths(train, 128, loader_batches=ctx["loader_batches"])
     if ctx["train_subset"]:
         train = train.subset(ctx["train_subset"], seed=ctx.seed)
         test = test.subset(ctx["test_subset"], seed=ctx.seed)
-    numbers: dict = {"n_train": len(train), "n_test": len(test)}
+    numbers: dict = {"n_train": len(train), "n_test": len(test), "data_path": data_path}
     runs = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

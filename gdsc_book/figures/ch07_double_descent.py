@@ -1,0 +1,153 @@
+"""Chapter 7 figures: model-wise and epoch-wise double descent, and depth with augmentation.
+
+Setup (Nakkiran et al. 2019 on a CPU budget): 1,000 MNIST digits averaged down to 10×10,
+20% of the training labels replaced by wrong ones, one-hidden-layer MLPs whose width is
+swept on a log scale, all trained by Adam for the same, long, number of epochs with no
+regularization, so that every model big enough can fit the training set, noise included.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.ticker import PercentFormatter
+
+from gdsc_book import double_descent as dd
+from gdsc_book.figures.registry import figure
+from gdsc_book.models import MLP
+from gdsc_book.regularization import random_shift, torch_threads
+from gdsc_book.style import COLORS, LANGS, tr
+from gdsc_book.train import train_model
+
+
+def _data(ctx, noise: float):
+    train = dd.small_split(ctx.load("mnist", train=True), ctx["n_train"], ctx["size"], seed=0)
+    test = dd.small_split(ctx.load("mnist", train=False), ctx["n_test"], ctx["size"], seed=1)
+    y, _ = dd.noisy_labels(train[1], noise, seed=0)
+    return (train[0], y), test
+
+
+def _pct(ax, axis="y"):
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+@figure("ch07_double_descent", chapter="ch07", data=("mnist",),
+        full={"n_train": 1000, "n_test": 2000, "size": 10, "noise": 0.2, "epochs": 500,
+              "lr": 3e-3, "widths": [2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 256, 512, 1024],
+              "epoch_widths": [8, 32, 1024], "last": 20, "window": 15},
+        quick={"n_train": 200, "n_test": 300, "size": 10, "noise": 0.2, "epochs": 15,
+               "lr": 3e-3, "widths": [2, 16, 64], "epoch_widths": [2, 64], "last": 3, "window": 3})
+def double_descent_figure(ctx):
+    """Test error against width (model-wise) and against epochs (epoch-wise), one sweep."""
+    train, test = _data(ctx, ctx["noise"])
+    with torch_threads(1):
+        s = dd.width_sweep(train, test, ctx["widths"], epochs=ctx["epochs"], lr=ctx["lr"],
+                           seed=ctx.seed)
+    d = ctx["size"] ** 2
+    n, k = ctx["n_train"], 10
+    thr_nk = dd.width_for_parameters(n * k, d)  # #params = #samples × #classes
+    # "Final" errors are means over the last epochs: single epochs are noisy (see Sweep.final).
+    train_err, test_err = s.final("train", ctx["last"]), s.final("test", ctx["last"])
+    thr_fit = dd.interpolation_threshold(s.sizes, train_err, tol=0.01)
+    peak_w, peak_err = dd.peak(s.sizes, test_err)
+    # Early stopping on hindsight: the best test error seen during training, per width.
+    best_seen = [min(s.curve(i)) for i in range(len(s.sizes))]
+    for lang in LANGS:
+        fig, ax = plt.subplots(figsize=(7.5, 4.2))
+        ax.plot(s.sizes, train_err, "o--", color=COLORS[0], label=tr(lang, "훈련 오차 (오염된 레이블)", "train error (noisy labels)"))
+        ax.plot(s.sizes, test_err, "s-", color=COLORS[1], lw=2, label=tr(lang, f"테스트 오차 (마지막 {ctx['last']} 에폭 평균)", f"test error (mean of the last {ctx['last']} epochs)"))
+        ax.plot(s.sizes, best_seen, ":", color=COLORS[2], label=tr(lang, "학습 중 최소 테스트 오차", "lowest test error during training"))
+        ax.axvline(thr_nk, color="#444444", lw=1, ls="--")
+        ax.text(thr_nk * 1.05, 0.02, tr(lang, "#파라미터 =\n#샘플 × #클래스", "#params =\n#samples × #classes"), fontsize=8)
+        if thr_fit is not None:
+            ax.axvspan(thr_fit / 1.25, thr_fit * 1.25, color="#999999", alpha=0.2, lw=0)
+            ax.text(thr_fit, 0.45, tr(lang, "보간 임계점\n(훈련 오차 ≈ 0)", "interpolation\nthreshold\n(train error ≈ 0)"),
+                    fontsize=8, ha="center")
+        ax.annotate(tr(lang, "봉우리", "peak"), xy=(peak_w, peak_err), xytext=(peak_w, peak_err + 0.08),
+                    ha="center", fontsize=9, arrowprops=dict(arrowstyle="-|>", color="#444444"))
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(s.sizes)
+        ax.set_xticklabels([str(w) for w in s.sizes], fontsize=8)
+        ax.set_xlabel(tr(lang, "은닉층 너비 (모델 크기)", "hidden width (model size)"))
+        ax.set_ylabel(tr(lang, "오차", "error"))
+        ax.set_ylim(0, 0.7)
+        _pct(ax)
+        ax.legend(loc="upper right", fontsize=8)
+        ctx.save(fig, lang, part="modelwise")
+
+        fig, ax = plt.subplots(figsize=(7.5, 4.0))
+        for j, w in enumerate(ctx["epoch_widths"]):
+            i = s.sizes.index(w)
+            ep = np.arange(1, len(s.curve(i)) + 1)
+            ax.plot(ep, s.curve(i), color=COLORS[j], lw=0.6, alpha=0.35)
+            ax.plot(ep, dd.smooth(s.curve(i), ctx["window"]), color=COLORS[j], lw=2,
+                    label=tr(lang, f"너비 {w} 테스트", f"width {w} test"))
+            ax.plot(ep, dd.smooth(s.curve(i, "train"), ctx["window"]), color=COLORS[j], lw=1, ls="--")
+        ax.set_xscale("log")
+        ax.set_xlabel(tr(lang, "에폭 (로그 축)", "epoch (log scale)"))
+        ax.set_ylabel(tr(lang, f"오차 ({ctx['window']} 에폭 이동 평균)", f"error ({ctx['window']}-epoch moving average)"))
+        ax.set_title(tr(lang, "실선: 테스트, 점선: 훈련, 흐린 선: 에폭별 테스트", "solid: test, dashed: train, faint: test per epoch"), fontsize=9)
+        _pct(ax)
+        ax.legend(fontsize=8)
+        ctx.save(fig, lang, part="epochwise")
+
+    epochwise = {}
+    for w in ctx["epoch_widths"]:
+        c = dd.smooth(s.curve(s.sizes.index(w)), ctx["window"])
+        i_min = int(np.argmin(c))
+        i_max = i_min + int(np.argmax(c[i_min:]))
+        epochwise[str(w)] = {"min_err": c[i_min], "min_epoch": i_min + 1, "peak_after_min": c[i_max],
+                             "peak_epoch": i_max + 1, "final_err": c[-1],
+                             "final_train_err": train_err[s.sizes.index(w)]}
+    return {
+        "widths": s.sizes, "params": s.params, "train_err": train_err, "test_err": test_err,
+        "last_epoch_test_err": s.test_err, "last": ctx["last"], "window": ctx["window"],
+        "best_seen_test_err": best_seen, "n_train": n, "n_test": ctx["n_test"], "noise": ctx["noise"],
+        "in_features": d, "epochs": ctx["epochs"], "threshold_nk_width": thr_nk,
+        "threshold_nk_params": n * k, "threshold_fit_width": thr_fit,
+        "threshold_fit_params": None if thr_fit is None else dd.mlp_parameters(d, thr_fit),
+        "peak_width": peak_w, "peak_test_err": peak_err,
+        "peak_params": dd.mlp_parameters(d, peak_w),
+        "largest": {"width": s.sizes[-1], "test_err": test_err[-1], "train_err": train_err[-1]},
+        "smallest_test_err_width": s.sizes[int(np.argmin(test_err))],
+        "epochwise": epochwise,
+    }
+
+
+@figure("ch07_depth", chapter="ch07", data=("mnist",),
+        full={"n_train": 1000, "n_test": 2000, "size": 14, "width": 64, "depths": [1, 2, 3, 4],
+              "short": 10, "long": 60, "shift": 1, "lr": 0.05},
+        quick={"n_train": 200, "n_test": 300, "size": 14, "width": 16, "depths": [1, 2],
+               "short": 2, "long": 4, "shift": 1, "lr": 0.05})
+def depth_figure(ctx):
+    """Deeper MLPs: short training without augmentation vs longer training with augmentation."""
+    train, test = _data(ctx, 0.0)
+    res = {"short": [], "long_aug": []}
+    train_err = {"short": [], "long_aug": []}
+    for depth in ctx["depths"]:
+        for key, epochs, aug in (("short", ctx["short"], None),
+                                 ("long_aug", ctx["long"], random_shift(ctx["shift"]))):
+            torch.manual_seed(ctx.seed)
+            model = MLP(ctx["size"] ** 2, widths=(ctx["width"],) * depth)
+            with torch_threads(1):
+                h = train_model(model, train, test, epochs=epochs, optimizer="sgd", lr=ctx["lr"],
+                                momentum=0.9, scheduler="cosine", augment=aug, seed=ctx.seed)
+            res[key].append(h.test_acc[-1])
+            train_err[key].append(1 - h.train_acc[-1])
+    for lang in LANGS:
+        fig, ax = plt.subplots(figsize=(6.5, 3.8))
+        ax.plot(ctx["depths"], res["short"], "o-", color=COLORS[0],
+                label=tr(lang, f"{ctx['short']} 에폭, 증강 없음", f"{ctx['short']} epochs, no augmentation"))
+        ax.plot(ctx["depths"], res["long_aug"], "s-", color=COLORS[1], lw=2,
+                label=tr(lang, f"{ctx['long']} 에폭 + 무작위 이동", f"{ctx['long']} epochs + random shifts"))
+        ax.set_xticks(ctx["depths"])
+        ax.set_xlabel(tr(lang, f"은닉층 수 (너비 {ctx['width']})", f"hidden layers (width {ctx['width']})"))
+        ax.set_ylabel(tr(lang, "테스트 정확도", "test accuracy"))
+        _pct(ax)
+        ax.legend()
+        ctx.save(fig, lang)
+    return {"depths": ctx["depths"], "short_test_acc": res["short"], "long_aug_test_acc": res["long_aug"],
+            "short_train_err": train_err["short"], "long_aug_train_err": train_err["long_aug"],
+            "short_epochs": ctx["short"], "long_epochs": ctx["long"], "width": ctx["width"],
+            "n_train": ctx["n_train"]}

@@ -1,0 +1,125 @@
+"""MNIST -> CIFAR-10 transfer (Lab 2's challenge) and the CIFAR models and recipes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gdsc_book.errors import BookError
+from gdsc_book.finetune import inflate_first_conv, trainable_parameters, transfer
+from gdsc_book.models import build_model, count_parameters
+from gdsc_book.recipes import RECIPES, augmentation, build, get_recipe
+from gdsc_book.train import train_model
+
+from .conftest import has_dataset
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def _mnist_cnn(seed=0):
+    torch.manual_seed(seed)
+    return build_model("cnn", (1, 28, 28), 10, width=4)
+
+
+def test_inflated_conv_is_the_old_conv_on_gray_images():
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(1, 5, 3, padding=1, bias=True)
+    new = inflate_first_conv(conv, 3)
+    gray = torch.randn(2, 1, 8, 8)
+    assert torch.allclose(new(gray.repeat(1, 3, 1, 1)), conv(gray), atol=1e-6)
+    # On colour it sees the mean of the channels: the luminance-like average.
+    rgb = torch.randn(2, 3, 8, 8)
+    assert torch.allclose(new(rgb), conv(rgb.mean(1, keepdim=True)), atol=1e-5)
+    with pytest.raises(BookError):
+        inflate_first_conv(new, 3)
+
+
+def test_global_pooling_lets_one_network_take_28_and_32_pixels():
+    net = _mnist_cnn().eval()
+    assert net(torch.randn(2, 1, 28, 28)).shape == (2, 10)
+    assert net(torch.randn(2, 1, 32, 32)).shape == (2, 10)
+
+
+def test_transfer_keeps_features_and_replaces_the_head():
+    pre = _mnist_cnn()
+    before = {k: v.clone() for k, v in pre.state_dict().items()}
+    for mode in ("finetune", "frozen"):
+        net = transfer(pre, mode, seed=1)
+        assert net(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+        # Later layers are copied as they are; the head is new.
+        assert torch.equal(net.features[2][0].weight, pre.features[2][0].weight)
+        assert not torch.equal(net.head.weight, pre.head.weight)
+    assert all(torch.equal(v, pre.state_dict()[k]) for k, v in before.items())  # untouched
+    frozen = transfer(pre, "frozen")
+    assert trainable_parameters(frozen) == 10 * pre.feature_dim + 10
+    assert trainable_parameters(transfer(pre, "finetune")) > 100 * trainable_parameters(frozen)
+    with pytest.raises(BookError):
+        transfer(pre, "scratch")
+
+
+def _tiny_cifar(n=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 3, 32, 32, generator=g)
+    return x, (x[:, 0].mean((1, 2)) > 0).long()
+
+
+def test_frozen_training_changes_only_the_head():
+    pre = _mnist_cnn()
+    net = transfer(pre, "frozen")
+    feats = {k: v.clone() for k, v in net.features.state_dict().items()}
+    head = net.head.weight.clone()
+    data = _tiny_cifar()
+    train_model(net, data, data, epochs=2, batch_size=16, lr=0.1, device="cpu")
+    # Weights and batch-norm running statistics of the trunk are exactly the MNIST ones.
+    assert all(torch.equal(v, net.features.state_dict()[k]) for k, v in feats.items())
+    assert not torch.equal(net.head.weight, head)
+    assert not net.features.training and net.training
+
+
+def test_finetuning_trains_every_layer():
+    net = transfer(_mnist_cnn(), "finetune")
+    first = net.features[0][0].weight.clone()
+    data = _tiny_cifar()
+    train_model(net, data, data, epochs=1, batch_size=16, lr=0.1, device="cpu")
+    assert not torch.equal(net.features[0][0].weight, first)
+
+
+def test_cifar_models_build_and_train_a_step():
+    for name in RECIPES:
+        recipe = get_recipe(name)
+        model = build(recipe, (3, 32, 32), 10, seed=0)
+        assert model.spec["name"] == recipe["model"]
+        data = _tiny_cifar(8)
+        h = train_model(model, data, data, epochs=1, batch_size=8, lr=recipe["lr"],
+                        augment=augmentation(recipe), channels_last=True, device="cpu")
+        assert h.epochs == 1 and torch.isfinite(torch.tensor(h.train_loss)).all()
+    assert count_parameters(build(get_recipe("full"), (3, 32, 32), 10, 0)) > 6_000_000
+    # Same seed, same initial weights: the runs of a repeat differ only by their seed.
+    a, b = (build(get_recipe("default"), (3, 32, 32), 10, seed=3) for _ in range(2))
+    assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters()))
+
+
+def test_recipes_reject_unknown_names_and_settings():
+    with pytest.raises(BookError):
+        get_recipe("fastest")
+    with pytest.raises(BookError):
+        get_recipe("default", learning_rate=1)
+    assert get_recipe("default", epochs=2)["epochs"] == 2
+    assert augmentation(get_recipe("default"), "mnist").flip is False
+
+
+@pytest.mark.data
+@pytest.mark.skipif(not has_dataset("cifar10"), reason="CIFAR-10 is not available")
+def test_cifar10_is_3x32x32_with_its_ten_classes():
+    from gdsc_book import data
+
+    test = data.load("cifar10", train=False)
+    assert tuple(test.images.shape) == (10000, 3, 32, 32) and test.images.dtype == torch.uint8
+    assert torch.bincount(test.labels).tolist() == [1000] * 10
+    assert test.classes[3] == "cat"

@@ -1,0 +1,194 @@
+"""Chapter 6: the mechanics of each regularizer, and the claims the page makes about its runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from gdsc_book import regularization as reg
+from gdsc_book.models import MLP
+from gdsc_book.train import train_model
+
+RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
+
+
+def _record(name: str) -> dict:
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        pytest.skip(f"no full-budget record {path.name}: run `gdsc-book figures ch06`")
+    return json.loads(path.read_text())["numbers"]
+
+
+# ---------------------------------------------------------------- weight decay
+
+
+def _one_sgd_step(weight_decay: float, lr: float):
+    """One torch.optim.SGD step on L(w) = ½‖Xw − y‖²/n; returns (w0, ∇L(w0), w1)."""
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(8, 5, generator=g), torch.randn(8, generator=g)
+    w = torch.randn(5, generator=g, requires_grad=True)
+    w0 = w.detach().clone()
+    opt = torch.optim.SGD([w], lr=lr, momentum=0.0, weight_decay=weight_decay)
+    loss = 0.5 * ((x @ w - y) ** 2).mean()
+    opt.zero_grad()
+    loss.backward()
+    grad = w.grad.detach().clone()
+    opt.step()
+    return w0, grad, w.detach().clone()
+
+
+def test_torch_weight_decay_is_the_slides_update():
+    """SGD(weight_decay=λ) gives (1 − ηλ)w − η∇L: the slide's update as written."""
+    lr, lam = 0.03, 0.1  # the slide's own example: SGD(lr=0.03, weight_decay=0.1)
+    w0, grad, w1 = _one_sgd_step(lam, lr)
+    assert torch.allclose(w1, reg.weight_decay_step(w0, grad, lr, lam), atol=1e-7)
+    assert torch.allclose(w1, (1 - lr * lam) * w0 - lr * grad, atol=1e-7)
+
+
+def test_the_slides_penalty_has_a_factor_two():
+    """Gradient descent on L + λ‖w‖² shrinks by (1 − 2ηλ); torch's λ corresponds to λ/2."""
+    lr, lam = 0.03, 0.1
+    w0, grad, w_torch = _one_sgd_step(lam, lr)
+    # autograd on the slide's loss, taken literally
+    w = w0.clone().requires_grad_(True)
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(8, 5, generator=g), torch.randn(8, generator=g)
+    (0.5 * ((x @ w - y) ** 2).mean() + lam * w.pow(2).sum()).backward()
+    w_penalty = w0 - lr * w.grad
+    assert torch.allclose(w_penalty, reg.penalty_step(w0, grad, lr, lam), atol=1e-7)
+    assert not torch.allclose(w_penalty, w_torch, atol=1e-4)  # literally, they differ ...
+    _, _, w_torch_2lam = _one_sgd_step(2 * lam, lr)
+    assert torch.allclose(w_penalty, w_torch_2lam, atol=1e-7)  # ... by exactly the factor 2
+
+
+def test_weight_decay_shrinks_weights_in_training():
+    torch.manual_seed(0)
+    x, y = torch.randn(256, 1, 4, 4), torch.randint(0, 10, (256,))
+    norms = []
+    for wd in (0.0, 0.05):
+        torch.manual_seed(0)
+        m = MLP(16, widths=(32,))
+        train_model(m, (x, y), epochs=5, lr=0.05, weight_decay=wd, device="cpu")
+        norms.append(reg.weight_norm(m))
+    assert norms[1] < 0.9 * norms[0]
+
+
+# ---------------------------------------------------------------- dropout
+
+
+def test_dropout_train_vs_eval():
+    p = 0.5
+    x = torch.ones(200_000)
+    train_out, eval_out = reg.dropout_demo(p, x)
+    dropped = (train_out == 0).float().mean().item()
+    assert abs(dropped - p) < 0.01  # about p of the units are zeroed ...
+    kept = train_out[train_out != 0]
+    assert torch.allclose(kept, torch.full_like(kept, 1 / (1 - p)))  # ... survivors scaled
+    assert abs(train_out.mean().item() - 1.0) < 0.01  # so the expectation is unchanged
+    assert torch.equal(eval_out, x)  # evaluation: the identity
+
+
+def test_dropout_model_is_random_in_train_mode_and_deterministic_in_eval():
+    torch.manual_seed(0)
+    m = MLP(16, widths=(64,), dropout=0.5)
+    x = torch.randn(4, 16)
+    m.train()
+    assert not torch.equal(m(x), m(x))
+    m.eval()
+    assert torch.equal(m(x), m(x))
+    assert any(isinstance(layer, nn.Dropout) for layer in m.modules())
+
+
+# ---------------------------------------------------------------- augmentation
+
+
+def test_random_shift_moves_pixels_and_keeps_shape():
+    x = torch.zeros(64, 1, 8, 8)
+    x[:, :, 4, 4] = 1.0
+    out = reg.random_shift(1)(x, torch.Generator().manual_seed(0))
+    assert out.shape == x.shape
+    assert torch.all(out.sum(dim=(1, 2, 3)) == 1)  # an interior pixel is never lost
+    pos = out[:, 0].flatten(1).argmax(1)
+    rows, cols = pos // 8, pos % 8
+    assert rows.min() == 3 and rows.max() == 5 and cols.min() == 3 and cols.max() == 5
+    assert len(set(pos.tolist())) == 9  # all nine shifts happen
+
+
+# ---------------------------------------------------------------- early stopping
+
+
+def test_early_stopping_rule_matches_train_model():
+    """Where patience stops, by our rule, is where train_model(patience=...) stops."""
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(300, 1, 4, 4, generator=g), torch.randint(0, 10, (300,), generator=g)
+    kw = dict(epochs=30, lr=0.1, val_fraction=0.3, device="cpu", seed=0)
+    torch.manual_seed(0)
+    full = train_model(MLP(16, widths=(64,)), (x, y), **kw)
+    best, stop = reg.early_stopping(full.val_acc, full.val_loss, patience=3)
+    torch.manual_seed(0)
+    early = train_model(MLP(16, widths=(64,)), (x, y), patience=3, **kw)
+    assert early.epochs == stop and early.best_epoch == best
+    assert stop < 30  # random labels: validation stops improving quickly
+
+
+def test_early_stopping_rule_on_a_hand_made_curve():
+    best, stop = reg.early_stopping([0.5, 0.7, 0.6, 0.6, 0.65], [1, 0.8, 0.9, 0.9, 0.85], 3)
+    assert (best, stop) == (2, 5)
+
+
+# ---------------------------------------------------------------- ensembles, implicit SGD
+
+
+def test_ensemble_averages_probabilities():
+    a, b = nn.Linear(3, 2), nn.Linear(3, 2)
+    x = torch.randn(5, 3)
+    p = reg.ensemble_probs([a, b], x)
+    with torch.no_grad():
+        expected = (a(x).softmax(1) + b(x).softmax(1)) / 2
+    assert torch.allclose(p, expected)
+    assert torch.allclose(p.sum(1), torch.ones(5))
+
+
+def test_sgd_from_zero_finds_the_minimum_norm_interpolant():
+    d = reg.implicit_sgd_demo()
+    assert d["train_mse_sgd"] < 1e-12 and d["train_mse_other"] < 1e-12  # both fit exactly
+    assert d["dist_sgd_min"] < 1e-6 * d["norm_min"]  # SGD lands on the min-norm solution
+    assert d["norm_other"] > 2 * d["norm_sgd"]
+
+
+# ---------------------------------------------------------------- the page's claims
+
+
+def test_weight_decay_run_claims():
+    r = _record("ch06_weight_decay")["runs"]
+    none, strongest = r[0], r[-1]
+    assert none["wd"] == 0 and none["train_acc"] > 0.95  # memorizes the noisy labels
+    assert strongest["test_acc"] > none["test_acc"]  # weight decay generalizes better
+    assert strongest["weight_norm"] < none["weight_norm"]
+
+
+def test_dropout_run_claims():
+    r = _record("ch06_dropout")["runs"]
+    assert r[1]["test_acc"] > r[0]["test_acc"]
+    assert r[1]["train_acc"] < r[0]["train_acc"]
+
+
+def test_augmentation_run_claims():
+    r = _record("ch06_augmentation")["runs"]
+    assert r["shift"]["test_acc"] > r["none"]["test_acc"]
+    assert r["shift"]["train_acc"] < r["none"]["train_acc"]
+
+
+def test_early_stopping_run_claims():
+    r = _record("ch06_early_stopping")
+    assert r["best_epoch"] < r["stop_epoch"] <= r["epochs"]
+    assert r["test_acc_best"] > r["test_acc_last"]
+
+
+def test_ensemble_run_claims():
+    r = _record("ch06_ensemble")
+    assert r["ensemble_acc"][-1] > r["mean_member_acc"]  # better than the average member
