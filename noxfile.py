@@ -51,6 +51,7 @@ def site(session: nox.Session) -> None:
     """Everything a newcomer needs: figures (unchanged ones are skipped), then the site."""
     _install(session)
     session.run("gdsc-book", "figures", *session.posargs, env=_env())
+    session.run("gdsc-book", "notebooks", env=_env())  # notebooks follow the pages
     session.run("mkdocs", "build", "--strict", env=_env())
     session.log("site built in ./site — preview with `nox -s serve`")
 

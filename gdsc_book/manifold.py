@@ -52,7 +52,7 @@ def pca_2d(x) -> np.ndarray:
     return PCA(n_components=2).fit_transform(x)
 
 
-def tsne_2d(x, seed: int = 0, perplexity: float = 30.0) -> np.ndarray:
+def tsne_2d(x, seed: int = 0, perplexity: float = 30.0, max_iter: int = 1000) -> np.ndarray:
     """t-SNE after a 50-D PCA (the usual speed-up); keep ``x`` to a couple of thousand rows."""
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
@@ -60,7 +60,8 @@ def tsne_2d(x, seed: int = 0, perplexity: float = 30.0) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     if x.shape[1] > 50:
         x = PCA(n_components=50, random_state=seed).fit_transform(x)
-    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(x)
+    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed,
+                max_iter=max_iter).fit_transform(x)
 
 
 def unrolling_score(embedding, t) -> float:

@@ -13,6 +13,7 @@ Everything here is NumPy on one or two parameters, so a reader can watch each st
 - :func:`pl_function` and :func:`gd_1d`: :math:`x^2 + 3\\sin^2 x`, Polyak–Łojasiewicz but not
   convex (Karimi, Nutini & Schmidt 2016), so GD converges linearly anyway.
 - :class:`TwoMinima`: a sharp and a flat minimum; large steps with noise settle in the flat one.
+- :func:`overfit_run`: a real MNIST run whose training loss falls while its test loss turns up.
 """
 
 from __future__ import annotations

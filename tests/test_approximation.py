@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from gdsc_book.approximation import (
-    count_pieces_1d,
     activation_patterns,
+    count_pieces_1d,
     count_pieces_by_grid,
     fold,
     fold_centers,
@@ -141,3 +141,26 @@ def test_monotone_fit_error_floor():
     drop = max(np.maximum.accumulate(f) - f)
     rise = max(f - np.minimum.accumulate(f))
     assert min(drop, rise) / 2 > 0.5
+
+
+@pytest.mark.slow
+def test_trained_nets_improve_with_width_but_trail_the_built_ones():
+    from gdsc_book.approximation import fit_relu_net
+
+    narrow, wide = (max_error(fit_relu_net(k, steps=2000)) for k in (4, 128))
+    assert wide < narrow / 5
+    # existence is not a method: gradient descent stays behind the hand-built weights
+    assert wide > max_error(interpolant_net(128))
+
+
+@pytest.mark.slow
+def test_a_wide_net_memorizes_noise(tmp_path):
+    # the chapter's figure computation, full budget: train MSE < noise variance < new-data MSE
+    import gdsc_book.figures.ch05_universal_approximation  # noqa: F401  (registers the figure)
+    from gdsc_book.figures.registry import REGISTRY, FigureContext
+    from gdsc_book.style import use_book_style
+
+    use_book_style()  # the Korean font, as the figure pipeline sets it
+    spec = REGISTRY["ch05_generalization"]
+    numbers = spec.func(FigureContext(spec, "full", tmp_path))
+    assert numbers["train_mse"] < numbers["noise_mse"] < numbers["test_mse"]

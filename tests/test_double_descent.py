@@ -88,6 +88,8 @@ def test_model_wise_double_descent_claims():
     assert min(test[:i_peak]) < r["peak_test_err"] - 0.05  # ... after a first descent ...
     assert test[-1] < r["peak_test_err"] - 0.05  # ... and before a second one
     assert train[-1] == 0.0  # the biggest model fits every (noisy) label
+    assert max(train[i_peak:]) < 0.02  # from the peak on, every model (nearly) interpolates
+    assert r["smallest_test_err_width"] == widths[-1]  # the biggest model is the best of all
     thr = r["threshold_fit_width"]
     assert thr is not None
     # the peak sits at or just before the interpolation threshold (within a factor of 4)
@@ -97,19 +99,17 @@ def test_model_wise_double_descent_claims():
 
 def test_epoch_wise_claims():
     r = _record("ch07_double_descent")["epochwise"]
-    big = r[max(r, key=int)]
-    # the big model: test error first falls, then rises while it memorizes the noisy labels,
-    # then falls again (epoch-wise double descent)
-    assert big["min_epoch"] < big["peak_epoch"]
-    assert big["peak_after_min"] > big["min_err"] + 0.05
-    assert big["final_err"] < big["peak_after_min"] - 0.02
-    assert big["final_train_err"] == 0.0
-    near, small = r["32"], r["8"]
-    # near the threshold: it rises and does not come back down
-    assert near["final_err"] > near["min_err"] + 0.05
-    assert near["final_err"] >= near["peak_after_min"] - 0.01
-    # small: it never interpolates, and its test error only rises after its minimum
-    assert small["final_train_err"] > 0.1 and small["final_err"] > small["min_err"]
+    big, near, small = r[max(r, key=int)], r["32"], r["8"]
+    # every model: test error first falls, then rises while it memorizes the noisy labels
+    for e in (big, near, small):
+        assert e["min_epoch"] < e["peak_epoch"] and e["final_err"] > e["min_err"]
+    assert big["final_train_err"] == 0.0 and small["final_train_err"] > 0.1
+    # near the threshold the rise is far larger than for the big model ...
+    assert near["final_err"] - near["min_err"] > 2 * (big["final_err"] - big["min_err"])
+    # ... and long training leaves the big model much better off
+    assert big["final_err"] < near["final_err"] - 0.05
+    # the page says the second, epoch-wise descent did not come within 500 epochs
+    assert big["final_err"] >= big["peak_after_min"] - 0.005
 
 
 def test_depth_claims():

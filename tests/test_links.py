@@ -77,7 +77,7 @@ def resolve(site: Path, page: Path, url: str) -> tuple[Path | None, str]:
 
 def broken_links(site: Path) -> tuple[list[str], int]:
     broken, checked = [], 0
-    pages = sorted(p for p in site.rglob("*.html") if p.name != "404.html")
+    pages = sorted(site.rglob("*.html"))
     for page in pages:
         for what, url in parse(page).links:
             scheme = urlsplit(url).scheme

@@ -50,8 +50,10 @@ def test_no_cdn_needed(site):
 def test_math_is_marked_up_and_mathjax_is_local(site):
     html = _html(site, "ch01-what-is-ml", "ko")
     assert 'class="arithmatex"' in html
-    src = re.search(r'<script src="([^"]*tex-chtml\.js)"', html).group(1)
-    assert (site / "ch01-what-is-ml" / src).resolve().exists()
+    src = re.search(r'<script src="([^"]*mathjax/startup\.js)"', html).group(1)
+    mathjax = (site / "ch01-what-is-ml" / src).resolve().parent
+    for part in ("startup.js", "core.js", "input/tex.js", "output/chtml.js"):
+        assert (mathjax / part).exists(), part
     assert list((site / "assets" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
 
 

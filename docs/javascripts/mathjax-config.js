@@ -1,5 +1,6 @@
 // MathJax 3 reads this before it loads; arithmatex wraps math in .arithmatex spans.
 window.MathJax = {
+  loader: { load: ["core", "input/tex", "output/chtml"] },
   tex: { inlineMath: [["\\(", "\\)"]], displayMath: [["\\[", "\\]"]], processEscapes: true, processEnvironments: true },
   options: { ignoreHtmlClass: ".*|", processHtmlClass: "arithmatex" },
 };

@@ -5,18 +5,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.ticker import FuncFormatter
 
 from gdsc_book import regression as R
 from gdsc_book.figures.registry import figure
-from gdsc_book.style import COLORS, LANGS, tr
+from gdsc_book.style import COLORS, LANGS, log_ticks, tr
 
 # The lesson's two step sizes: a careful one, and one close to the stability limit 2/λ_max.
 LR_SMALL, LR_LARGE = 0.05, 0.5
 START = (-1.2, -1.5)  # a start far from the optimum so the path crosses the contours
-# Log-axis ticks as plain mathtext: the default "\mathdefault" ticks take NanumGothic, which
-# has no U+2212 minus sign, so 10⁻⁵ would lose its minus on the Korean figures.
-POW10 = FuncFormatter(lambda v, _: f"$10^{{{int(round(np.log10(v)))}}}$" if v > 0 else "")
 
 
 def _fit(n: int, seed: int, steps: int):
@@ -112,7 +108,7 @@ def gd_vs_closed_form(ctx):
     for lang in LANGS:
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.6, 3.6))
         a1.semilogy(steps, gap, color=COLORS[0])
-        a1.yaxis.set_major_formatter(POW10)
+        log_ticks(a1, "y")
         a1.set_xlabel(tr(lang, "반복 횟수", "iteration"))
         a1.set_ylabel(tr(lang, "MSE − 최솟값", "MSE − minimum"))
         a1.set_title(tr(lang, f"손실의 차이 ($\\eta$ = {LR_SMALL})", f"loss gap ($\\eta$ = {LR_SMALL})"),

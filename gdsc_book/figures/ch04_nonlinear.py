@@ -213,8 +213,9 @@ def activations(ctx):
             "tanh_grad_max": A.tanh_grad(torch.zeros(1)).item()}
 
 
-@figure("ch04_manifold", chapter="ch04", data=("mnist",), full={"n_roll": 1500, "n_mnist": 1500},
-        quick={"n_roll": 500, "n_mnist": 300})
+@figure("ch04_manifold", chapter="ch04", data=("mnist",),
+        full={"n_roll": 1500, "n_mnist": 1500, "tsne_iter": 1000},
+        quick={"n_roll": 300, "n_mnist": 200, "tsne_iter": 250})
 def manifold(ctx):
     """A swiss roll unrolled by Isomap, and MNIST digits embedded in 2-D by t-SNE."""
     x_roll, t_roll = M.swiss_roll(ctx["n_roll"], seed=ctx.seed)
@@ -222,7 +223,7 @@ def manifold(ctx):
     ds = ctx.load("mnist", train=False).subset(ctx["n_mnist"], seed=ctx.seed)
     xm = ds.images.reshape(len(ds.labels), -1).numpy().astype(np.float64) / 255.0
     labels = ds.labels.numpy()
-    emb = M.tsne_2d(xm, seed=ctx.seed)
+    emb = M.tsne_2d(xm, seed=ctx.seed, max_iter=ctx["tsne_iter"])
     numbers = {
         "roll_dim": M.twonn_dimension(x_roll), "mnist_dim": M.twonn_dimension(xm),
         "mnist_ambient": xm.shape[1], "n_mnist": len(labels), "n_roll": len(t_roll),

@@ -4,30 +4,11 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from gdsc_book import sgd
 from gdsc_book.figures.registry import figure
 from gdsc_book.schedules import SCHEDULES, InversePower, compare_schedules, lr_curve
-from gdsc_book.style import COLORS, LANGS, tr
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _decade(v, _pos=None) -> str:
-    """``10⁻³`` as plain text: matplotlib's log labels are mathtext in the default font, and
-    NanumGothic has no minus sign there (it would print a box); plain text falls back to DejaVu."""
-    if v <= 0:
-        return ""
-    return "10" + str(int(round(np.log10(v)))).translate(_SUPERSCRIPT)
-
-
-def _log_ticks(ax, which: str = "y") -> None:
-    for axis in ([ax.xaxis] if which in ("x", "xy") else []) + (
-            [ax.yaxis] if which in ("y", "xy") else []):
-        axis.set_major_formatter(FuncFormatter(_decade))
-        axis.set_minor_formatter(NullFormatter())
-
+from gdsc_book.style import COLORS, LANGS, log_ticks, tr
 
 # One start, one step size for the 2-D pictures: far enough from the minimum to see the paths.
 START = (-2.0, 3.0)
@@ -86,7 +67,7 @@ def trajectories(ctx):
             ax2.plot(x, c, color=colors[k], lw=1.4, label=tr(lang, *names[k]))
         ax2.axhline(prob.loss(star), color="black", ls=":", lw=1)
         ax2.set_yscale("log")
-        _log_ticks(ax2)
+        log_ticks(ax2, "y")
         ax2.set_xlabel(tr(lang, "데이터를 본 횟수 (에폭)", "passes over the data (epochs)"))
         ax2.set_ylabel(tr(lang, "전체 손실 $L(\\theta)$", "full loss $L(\\theta)$"))
         ax2.set_title(tr(lang, "같은 계산량(에폭)에서의 손실", "loss for the same work (epochs)"))
@@ -140,7 +121,7 @@ def minibatch_surfaces(ctx):
         ax.loglog(sizes, theory, "-", color=COLORS[1],
                   label=tr(lang, "이론 $\\frac{s^2}{B}\\frac{n-B}{n-1}$",
                            "theory $\\frac{s^2}{B}\\frac{n-B}{n-1}$"))
-        _log_ticks(ax, "xy")
+        log_ticks(ax, "xy")
         ax.set_xlabel(tr(lang, "배치 크기 $B$", "batch size $B$"))
         ax.set_ylabel(tr(lang, "기울기 잡음 $\\mathbb{E}\\|g_\\mathcal{B} - \\nabla L\\|^2$",
                          "gradient noise $\\mathbb{E}\\|g_\\mathcal{B} - \\nabla L\\|^2$"))
@@ -183,8 +164,8 @@ def robbins_monro(ctx):
                        label=tr(lang, *label) + mark)
             ax2.loglog(t[1:], mse[k][1:], color=colors[k], lw=1.4, label=tr(lang, *label) + mark)
         ax2.axhline(floor, color=COLORS[1], ls="--", lw=1)
-        _log_ticks(ax1, "xy")
-        _log_ticks(ax2, "xy")
+        log_ticks(ax1, "xy")
+        log_ticks(ax2, "xy")
         ax2.text(1.5, floor * 1.25, tr(lang, "잡음 바닥 $\\eta\\sigma^2/(2-\\eta)$",
                                        "noise floor $\\eta\\sigma^2/(2-\\eta)$"),
                  color=COLORS[1], fontsize=9)
@@ -227,7 +208,7 @@ def rates(ctx):
             ref = c[fit_from] * (t[fit_from:] / fit_from) ** (-p)
             ax.loglog(t[fit_from:], ref, color=COLORS[i], ls=":", lw=1.2)
         ax.set_xlabel(tr(lang, "스텝 $t$", "step $t$"))
-        _log_ticks(ax, "xy")
+        log_ticks(ax, "xy")
         ax.set_ylabel("$\\mathbb{E}[(\\theta_t-\\theta^*)^2]$")
         ax.set_title(tr(lang, "$\\eta_t = (1+t)^{-p}$일 때 오차 (점선: $t^{-p}$)",
                         "error with $\\eta_t = (1+t)^{-p}$ (dotted: $t^{-p}$)"))
@@ -327,7 +308,7 @@ def polyak_lojasiewicz(ctx):
                      label=tr(lang, f"PL 보장 ($\\mu={mu_measured:.3f}$)",
                               f"PL guarantee ($\\mu={mu_measured:.3f}$)"))
         ax2.set_ylim(1e-16, 1e3)
-        _log_ticks(ax2)
+        log_ticks(ax2, "y")
         ax2.set_xlabel(tr(lang, "GD 스텝 $t$", "GD step $t$"))
         ax2.set_ylabel("$f(x_t) - f^*$")
         ax2.set_title(tr(lang, f"경사 하강법, $\\eta = 1/(2L) = {lr:g}$",
@@ -481,7 +462,7 @@ def train_test(ctx):
                 label=tr(lang, "테스트 손실 $L_{\\mathrm{test}}$", "test loss $L_{\\mathrm{test}}$"))
         ax.axvline(ep[best], color="black", ls=":", lw=1)
         ax.set_yscale("log")
-        _log_ticks(ax)
+        log_ticks(ax, "y")
         ax.set_xlabel(tr(lang, "에폭", "epoch"))
         ax.set_ylabel(tr(lang, "교차 엔트로피", "cross-entropy"))
         ax.set_title(tr(lang, f"{tr_set.name.upper()} {len(tr_set)}장으로 학습한 MLP",

@@ -19,13 +19,13 @@ quote numbers only from these records.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
-import inspect
+import importlib.util
 import json
 import math
 import platform
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,9 +132,59 @@ class FigureContext:
         return ds
 
 
+def _imported_book_modules(module_name: str) -> set[str]:
+    """``gdsc_book`` modules a module imports anywhere (functions included), transitively.
+
+    The pipeline itself is left out: changing how figures are cached or saved does not change
+    what a figure shows.
+    """
+    seen: set[str] = set()
+    todo = [module_name]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        src = _source(name)
+        if src is None:
+            continue
+        tree = ast.parse(src.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            targets = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                # `from gdsc_book import regression` names a module; `from x import f` a name.
+                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for t in targets:
+                if t.startswith("gdsc_book") and t not in _PIPELINE and _source(t):
+                    todo.append(t)
+    return seen
+
+
+_PIPELINE = {"gdsc_book", "gdsc_book.figures", "gdsc_book.figures.registry"}
+
+
+def _source(name: str) -> Path | None:
+    """The .py file of module ``name``, or None if ``name`` is not a module (e.g. a function)."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, AttributeError, ValueError):
+        return None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    return Path(spec.origin)
+
+
 def _module_hash(func: Callable) -> str:
-    src = inspect.getsource(sys.modules[func.__module__])
-    return hashlib.sha256(src.encode()).hexdigest()
+    """Hash of the figure's module and every library module it depends on."""
+    h = hashlib.sha256()
+    for name in sorted(_imported_book_modules(func.__module__)):
+        src = _source(name)
+        if src is not None:
+            h.update(name.encode())
+            h.update(src.read_bytes())
+    return h.hexdigest()
 
 
 def cache_key(spec: FigureSpec, budget: str, data_root=None) -> tuple[str, dict]:
