@@ -230,7 +230,7 @@ def test_committed_real_runs_say_what_chapter_8_says():
     # a constant large rate does worst, far behind every decaying schedule
     assert all(acc["constant"] < a - 0.2 for k, a in acc.items() if k != "constant")
     assert run["best"] == "exponential"  # the least time near the large peak
-    assert abs(run["warmup_gain"]) < 0.05  # warmup changes little in this setting
+    assert run["warmup_gain"] < 0  # warmup did not help in this short run
     tt = _record("ch08_train_test")
     assert tt["best_epoch"] < tt["epochs"]
     assert tt["final_test_loss"] > tt["min_test_loss"]

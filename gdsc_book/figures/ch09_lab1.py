@@ -17,7 +17,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from gdsc_book.checkpoint import describe, load_checkpoint
 from gdsc_book.figures.registry import figure
 from gdsc_book.models import build_model, count_parameters
-from gdsc_book.style import COLORS, LANGS, tr
+from gdsc_book.style import COLORS, LANGS, log_ticks, tr
 from gdsc_book.train import RECIPES, predict, time_data_paths, train_model
 
 MODEL_NAMES = {"softmax": ("소프트맥스 회귀", "softmax regression"), "mlp": ("MLP", "MLP"),
@@ -130,6 +130,7 @@ def _curves(ctx, lang, runs):
         ax_a.plot(ep, h.train_acc, "-o", color=c, ms=4)
         ax_a.plot(ep, h.test_acc, "--s", color=c, ms=4)
     ax_l.set_yscale("log")
+    log_ticks(ax_l, "y")
     ax_l.set_ylabel(tr(lang, "교차 엔트로피 손실 (로그 축)", "cross-entropy loss (log scale)"))
     ax_a.set_ylabel(tr(lang, "정확도", "accuracy"))
     ax_a.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
