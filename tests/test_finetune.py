@@ -124,3 +124,16 @@ def test_cifar10_is_3x32x32_with_its_ten_classes():
     assert tuple(test.images.shape) == (10000, 3, 32, 32) and test.images.dtype == torch.uint8
     assert torch.bincount(test.labels).tolist() == [1000] * 10
     assert test.classes[3] == "cat"
+
+
+def test_committed_comparison_says_what_the_lab_page_says():
+    """Lab 2's verdict ("MNIST features help a little") against its full-budget record."""
+    import json
+    from pathlib import Path
+
+    rec = Path(__file__).resolve().parents[1] / "docs" / "results" / "lab2_finetune.json"
+    n = json.loads(rec.read_text())["numbers"]
+    spread = max(n["scratch"]["std"], n["finetune"]["std"])
+    assert n["finetune_minus_scratch"] > 2 * spread  # fine-tuning helps beyond seed noise
+    assert n["frozen_minus_random"] > 0.1  # MNIST features carry real information
+    assert n["scratch_minus_frozen"] > 0.1  # but frozen, they fall far short of scratch
