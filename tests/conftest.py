@@ -46,6 +46,17 @@ def isolated_env(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.fixture
+def one_thread():
+    """Tiny tensors: a second torch thread only adds synchronization (and stalls a busy CPU)."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 def pytest_configure(config):
     # Real datasets for every test that uses gdsc_book.data, when they are beside the checkout.
     root = shared_data_root()

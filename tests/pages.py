@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -51,3 +54,11 @@ def structure(path: Path) -> Structure:
         snippets=SNIPPET.findall(text),
         numbers=sorted(NUM.findall(text)),
     )
+
+
+def record_numbers(name: str) -> dict:
+    """The numbers of a committed full-budget figure record (skip if it was never built)."""
+    path = DOCS / "results" / f"{name}.json"
+    if not path.exists():
+        pytest.skip(f"no full-budget record {path.name}: run `gdsc-book figures {name}`")
+    return json.loads(path.read_text(encoding="utf-8"))["numbers"]

@@ -8,14 +8,7 @@ import torch
 from gdsc_book.augment import FlipCrop, random_crop, random_flip
 from gdsc_book.train import train_model
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny tensors: a second thread only adds synchronization (and stalls on a busy CPU).
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _gen(seed: int = 0) -> torch.Generator:

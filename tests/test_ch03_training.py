@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
 
 from tests.conftest import has_dataset
 
-RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
+from .pages import record_numbers as _record
 
 pytestmark = [pytest.mark.data,
               pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST is not available")]
@@ -68,11 +65,6 @@ def test_ce_beats_mse_from_a_saturated_start(mnist):
     assert ce > mse + 0.2, (ce, mse)
 
 
-def _record(name: str) -> dict:
-    path = RESULTS / f"{name}.json"
-    if not path.exists():
-        pytest.skip(f"{path} not built yet (gdsc-book figures ch03)")
-    return json.loads(path.read_text())["numbers"]
 
 
 def test_recorded_training_numbers_back_the_page():

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
 
 from gdsc_book import double_descent as dd
 from gdsc_book.models import MLP, count_parameters
 
-RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
-
-
-def _record(name: str) -> dict:
-    path = RESULTS / f"{name}.json"
-    if not path.exists():
-        pytest.skip(f"no full-budget record {path.name}: run `gdsc-book figures ch07`")
-    return json.loads(path.read_text())["numbers"]
+from .pages import record_numbers as _record
 
 
 def test_noisy_labels_flip_exactly_the_fraction_to_other_classes():

@@ -13,13 +13,7 @@ from gdsc_book.train import train_model
 
 from .conftest import has_dataset
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _mnist_cnn(seed=0):

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
 import torch.nn.functional as F
 
 from gdsc_book import losses as L
 
-RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
+from .pages import record_numbers as _record
+
 X = torch.linspace(-4.0, 5.0, 2001, dtype=torch.float64)
 
 
@@ -157,11 +155,6 @@ def test_logistic_mse_surface_is_nonconvex_and_ce_is_convex():
     assert (eig_ce > -1e-12).all()
 
 
-def _record(name: str) -> dict:
-    path = RESULTS / f"{name}.json"
-    if not path.exists():
-        pytest.skip(f"{path} not built yet (gdsc-book figures ch03)")
-    return json.loads(path.read_text())["numbers"]
 
 
 def test_recorded_curve_numbers_back_the_page():

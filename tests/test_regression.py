@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
 
 from gdsc_book import regression as R
 
-RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
+from .pages import record_numbers as _record
 
 
 @pytest.fixture(scope="module")
@@ -109,11 +106,6 @@ def test_surface_minimum_is_the_closed_form(houses):
     assert surf[i, j] == pytest.approx(float(R.mse(R.predict(z, w_cf, b_cf), houses.y)))
 
 
-def _record(name: str) -> dict:
-    path = RESULTS / f"{name}.json"
-    if not path.exists():
-        pytest.skip(f"{path} not built yet (gdsc-book figures ch02)")
-    return json.loads(path.read_text())["numbers"]
 
 
 def test_recorded_numbers_back_the_page():

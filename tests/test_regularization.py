@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import pytest
 import torch
 from torch import nn
 
@@ -13,15 +9,7 @@ from gdsc_book import regularization as reg
 from gdsc_book.models import MLP
 from gdsc_book.train import train_model
 
-RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
-
-
-def _record(name: str) -> dict:
-    path = RESULTS / f"{name}.json"
-    if not path.exists():
-        pytest.skip(f"no full-budget record {path.name}: run `gdsc-book figures ch06`")
-    return json.loads(path.read_text())["numbers"]
-
+from .pages import record_numbers as _record
 
 # ---------------------------------------------------------------- weight decay
 

@@ -7,19 +7,12 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from gdsc_book.cli import main
 from gdsc_book.errors import BookError
 from gdsc_book.repeat import FORMAT, repeat, summarize, t_quantile
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_t_quantiles_match_the_table():

@@ -9,6 +9,8 @@ from gdsc_book import sgd
 from gdsc_book.schedules import InversePower
 from tests.conftest import has_dataset
 
+from .pages import record_numbers as _record
+
 # ---------------------------------------------------------------- minibatches
 
 
@@ -213,14 +215,6 @@ def test_large_steps_with_noise_leave_the_sharp_minimum():
 # ---------------------------------------------------------------- optimization ≠ learning
 
 
-def _record(name):
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "docs" / "results" / f"{name}.json"
-    if not path.exists():
-        pytest.skip(f"no committed record {path.name}")
-    return json.loads(path.read_text())["numbers"]
 
 
 def test_committed_real_runs_say_what_chapter_8_says():
