@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -27,8 +28,6 @@ def _fmt(value, spec: str | None) -> str:
         if isinstance(value, float):
             return f"{value:.4g}"
         return str(value)
-    if spec.endswith("%") and isinstance(value, (int, float)):
-        return format(value, spec)
     return format(value, spec)
 
 
@@ -99,12 +98,20 @@ _NOTEBOOK_LABELS = {
 }
 
 
+@functools.lru_cache(maxsize=4)
+def _load_site(root: Path):
+    """mkdocs.yml is read once per build, not once per page."""
+    from gdsc_book import notebooks
+
+    return notebooks.load_site(root)
+
+
 def _notebook_site(env):
     from gdsc_book import notebooks
 
     conf_file = env.conf.get("config_file_path")
     root = Path(conf_file).parent if conf_file else Path(env.conf["docs_dir"]).parent
-    return notebooks, notebooks.load_site(root)
+    return notebooks, _load_site(root.resolve())
 
 
 def on_post_page_macros(env) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import pytest
 
-from gdsc_book.data import DataError
+from gdsc_book.data import DataError, fingerprint
 from gdsc_book.figures import registry
 
 SPECS = sorted(registry.load_all())
@@ -23,7 +24,7 @@ def test_quick_build(name, quick_root, caplog):
     spec = registry.REGISTRY[name]
     try:
         for d in spec.data:
-            registry.data_mod.fingerprint(d)
+            fingerprint(d)
     except DataError as exc:
         pytest.skip(str(exc).splitlines()[0])
     with warnings.catch_warnings(record=True) as caught:
@@ -44,7 +45,7 @@ def test_quick_build(name, quick_root, caplog):
 def test_committed_figure_is_current(name):
     """The committed full-budget record matches the code: `nox -s figures` was run."""
     spec = registry.REGISTRY[name]
-    root = registry.Path(__file__).resolve().parents[1] / "docs"
+    root = Path(__file__).resolve().parents[1] / "docs"
     rec_path = root / "results" / f"{name}.json"
     assert rec_path.exists(), f"run `nox -s figures -- {name}` and commit docs/figures, docs/results"
     rec = json.loads(rec_path.read_text())
