@@ -29,17 +29,21 @@ def random_flip(x: torch.Tensor, generator: torch.Generator | None = None,
 
 
 def random_crop(x: torch.Tensor, padding: int = 4,
-                generator: torch.Generator | None = None) -> torch.Tensor:
-    """Pad each image by ``padding`` pixels of zeros, then cut a random ``H x W`` window.
+                generator: torch.Generator | None = None,
+                fill: float | None = 0.0) -> torch.Tensor:
+    """Pad each image by ``padding`` pixels of ``fill``, then cut a random ``H x W`` window:
+    a random shift of up to ``padding`` pixels in x and y.
 
     The inputs are standardized, so a zero pad is the dataset's mean colour (torchvision pads
     with black before normalizing; either way the network sees a shifted image with a border).
+    ``fill=None`` pads with the batch's minimum: the background of a digit.
     """
     if padding <= 0:
         return x
     n, c, h, w = x.shape
     fmt = _memory_format(x)
-    padded = F.pad(x, (padding, padding, padding, padding))
+    value = float(x.min()) if fill is None else fill
+    padded = F.pad(x, (padding, padding, padding, padding), value=value)
     # One random offset per image; rows/cols hold the source pixel of every output pixel.
     off = torch.randint(0, 2 * padding + 1, (2, n), generator=generator, device=x.device)
     rows = off[0].view(n, 1) + torch.arange(h, device=x.device)          # N x H
@@ -53,18 +57,21 @@ def random_crop(x: torch.Tensor, padding: int = 4,
 class FlipCrop:
     """``augment=`` for :func:`gdsc_book.train.train_model`: crop with padding, then flip.
 
-    ``flip=False`` for digits, whose mirror image is not the same digit.
+    ``flip=False`` for digits, whose mirror image is not the same digit; ``fill`` as in
+    :func:`random_crop`.
     """
 
-    def __init__(self, padding: int = 4, flip: bool = True):
+    def __init__(self, padding: int = 4, flip: bool = True, fill: float | None = 0.0):
         self.padding = int(padding)
         self.flip = bool(flip)
+        self.fill = fill
         # train_model records an augmentation by its __qualname__ in checkpoints (and refuses
         # to resume with a different one): make that name carry the settings.
-        self.__qualname__ = f"FlipCrop(padding={self.padding}, flip={self.flip})"
+        extra = "" if fill == 0.0 else f", fill={fill}"
+        self.__qualname__ = f"FlipCrop(padding={self.padding}, flip={self.flip}{extra})"
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        x = random_crop(x, self.padding, generator)
+        x = random_crop(x, self.padding, generator, self.fill)
         if self.flip:
             x = random_flip(x, generator)
         return x

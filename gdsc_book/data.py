@@ -109,11 +109,15 @@ def data_roots(data_root: str | os.PathLike | None = None) -> list[Path]:
     return roots
 
 
-def _hash_files(paths: list[Path], content: bool) -> str:
-    """Fingerprint files: full content for a few files, (name, size) for thousands."""
+def _hash_files(paths: list[Path], content: bool, base: Path | None = None) -> str:
+    """Fingerprint files: full content for a few files, (path, size) for thousands.
+
+    Paths count relative to ``base``: the same data must give the same key wherever it lies
+    (a figure built here has to stay current on CI, whose data root is elsewhere).
+    """
     h = hashlib.sha256()
     for p in paths:
-        h.update(p.name.encode() if content else str(p).encode())
+        h.update(p.name.encode() if content else p.relative_to(base).as_posix().encode())
         if content:
             with open(p, "rb") as f:
                 for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -174,13 +178,15 @@ _FINGERPRINTS: dict[tuple, dict] = {}
 def fingerprint(name: str, data_root: str | os.PathLike | None = None) -> dict:
     """Cheap identity of a dataset's files: what the figure cache keys on.
 
-    Memoized per process on the files' sizes and modification times, so building many
-    figures on MNIST hashes its 55 MB once.
+    Memoized per process on the modification times of the folder and the folders two levels
+    down (where files of every layout live), so building many figures on MNIST hashes its
+    55 MB once, and a file added or removed is noticed.
     """
     found = _find(name, data_roots(data_root)) if name != "digits" else None
     if found is not None:
         folder = found[1]
-        stamp = (name, str(folder), folder.stat().st_mtime_ns)
+        dirs = [folder, *folder.glob("*/"), *folder.glob("*/*/")]
+        stamp = (name, str(folder), tuple((str(d), d.stat().st_mtime_ns) for d in dirs))
         if stamp not in _FINGERPRINTS:
             _FINGERPRINTS[stamp] = _fingerprint(name, data_root)
         return dict(_FINGERPRINTS[stamp])
@@ -200,7 +206,7 @@ def _fingerprint(name: str, data_root: str | os.PathLike | None = None) -> dict:
     if layout == "imagefolder":
         files = sorted(p.relative_to(folder) for p in folder.rglob("*.jpg"))
         return {"source": str(folder), "layout": layout,
-                "sha256": _hash_files([folder / f for f in files], content=False)}
+                "sha256": _hash_files([folder / f for f in files], content=False, base=folder)}
     if layout == "gz":
         files = [folder / f"{f}.gz" for f in _MNIST_FILES]
     elif name == "cifar10":

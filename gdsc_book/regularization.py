@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from gdsc_book.augment import FlipCrop
+
 
 @contextmanager
 def torch_threads(n: int = 1):
@@ -80,26 +82,14 @@ def dropout_demo(p: float, x: torch.Tensor, seed: int = 0) -> tuple[torch.Tensor
 # ---------------------------------------------------------------- data augmentation
 
 
-def random_shift(max_shift: int = 2):
+def random_shift(max_shift: int = 2) -> FlipCrop:
     """An ``augment(x, generator)`` for ``train_model``: move each image by up to ``max_shift``
-    pixels in x and y, filling with the background value (the image's minimum).
+    pixels in x and y, filling with the background value (the batch's minimum).
 
     For digits a shift keeps the label; a horizontal flip would not (a flipped 3 is no 3), which
     is the slide's "augmentation needs domain knowledge".
     """
-    def shift(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
-        n, _, h, w = x.shape
-        s = 2 * max_shift + 1
-        dy = torch.randint(0, s, (n,), generator=g, device=x.device)
-        dx = torch.randint(0, s, (n,), generator=g, device=x.device)
-        pad = torch.nn.functional.pad(x, (max_shift,) * 4, value=float(x.min()))
-        rows = (dy.view(n, 1) + torch.arange(h, device=x.device)).view(n, 1, h, 1)
-        cols = (dx.view(n, 1) + torch.arange(w, device=x.device)).view(n, 1, 1, w)
-        bidx = torch.arange(n, device=x.device).view(n, 1, 1, 1)
-        cidx = torch.arange(x.shape[1], device=x.device).view(1, -1, 1, 1)
-        return pad[bidx, cidx, rows, cols]
-    shift.__qualname__ = f"random_shift({max_shift})"
-    return shift
+    return FlipCrop(max_shift, flip=False, fill=None)
 
 
 # ---------------------------------------------------------------- early stopping

@@ -78,8 +78,11 @@ def make_scheduler(name: str, optimizer: torch.optim.Optimizer, total_steps: int
             milestones=[warm])
     if name == "onecycle":  # Smith & Topin 2019
         peak = [g["lr"] for g in optimizer.param_groups]
+        # Momentum cycles against the rate where the optimizer has one (SGD+momentum, Adam).
+        d = optimizer.defaults
+        cycle = d.get("momentum", 0) > 0 or "betas" in d
         return lr_scheduler.OneCycleLR(optimizer, max_lr=peak, total_steps=total_steps,
-                                       pct_start=0.3)
+                                       pct_start=0.3, cycle_momentum=cycle)
     raise BookError(f"unknown schedule {name!r}; choose one of: {', '.join(SCHEDULES)}")
 
 

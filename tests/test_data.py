@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -95,6 +96,13 @@ def test_imagefolder_mirror_loads_and_caches(isolated_env):
     assert len(cached) == 1
     again = data.load("cifar10", train=False, data_root=isolated_env / "root")
     assert torch.equal(again.images, ds.images)
+    # The same files under another root (CI's checkout lies elsewhere) keep the same key,
+    # so committed figures stay current; a changed file list does not.
+    moved = isolated_env / "elsewhere"
+    shutil.copytree(isolated_env / "root", moved)
+    assert data.fingerprint("cifar10", moved)["sha256"] == data.fingerprint("cifar10", isolated_env / "root")["sha256"]
+    (moved / "cifar10-jpeg" / "test" / "cat" / "0000.jpg").unlink()
+    assert data.fingerprint("cifar10", moved)["sha256"] != data.fingerprint("cifar10", isolated_env / "root")["sha256"]
 
 
 @pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not available")

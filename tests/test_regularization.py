@@ -104,6 +104,8 @@ def test_random_shift_moves_pixels_and_keeps_shape():
     rows, cols = pos // 8, pos % 8
     assert rows.min() == 3 and rows.max() == 5 and cols.min() == 3 and cols.max() == 5
     assert len(set(pos.tolist())) == 9  # all nine shifts happen
+    background = torch.full((16, 1, 4, 4), -0.4)  # standardized digits: the border is negative
+    assert torch.all(reg.random_shift(2)(background, torch.Generator().manual_seed(0)) == -0.4)
 
 
 # ---------------------------------------------------------------- early stopping

@@ -252,6 +252,25 @@ def test_softmax_regression_learns_mnist_subset():
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("layout", ["flat", "nchw", "channels_last"])
+def test_batches_are_the_rows_of_the_permutation(layout):
+    from gdsc_book.train import batches
+
+    x = torch.randn(50, 3, 4, 4) if layout != "flat" else torch.randn(50, 7)
+    if layout == "channels_last":
+        x = x.contiguous(memory_format=torch.channels_last)
+    y = torch.arange(50)
+    perm = torch.randperm(50, generator=torch.Generator().manual_seed(0))
+    got = list(batches(x, y, perm, 16))
+    assert [len(yb) for _, yb in got] == [16, 16, 16, 2]
+    for b, (xb, yb) in enumerate(got):
+        idx = perm[16 * b:16 * (b + 1)]
+        assert torch.equal(xb, x[idx]) and torch.equal(yb, y[idx])
+        if layout == "channels_last":
+            assert xb.is_contiguous(memory_format=torch.channels_last)
+    assert len(list(batches(x, y, perm, 16, steps=3))) == 3  # the last batch dropped
+
+
 @pytest.mark.data
 @pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not available")
 def test_batches_by_index_beat_a_dataloader_by_far():

@@ -13,6 +13,7 @@ HELP = "train softmax regression, an MLP or a CNN (Lab 1) with checkpoints and r
 def add_arguments(p) -> None:
     from gdsc_book.data import DATASETS
     from gdsc_book.models import MODELS
+    from gdsc_book.schedules import SCHEDULES
 
     p.add_argument("--dataset", default="mnist", choices=DATASETS)
     p.add_argument("--model", required=True, choices=MODELS)
@@ -26,7 +27,7 @@ def add_arguments(p) -> None:
     p.add_argument("--batch-size", type=int, help="default: the model's recipe")
     p.add_argument("--lr", type=float, help="(peak) learning rate; default: the model's recipe")
     p.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "adadelta"])
-    p.add_argument("--scheduler", choices=["none", "onecycle", "cosine", "warmup_cosine"])
+    p.add_argument("--scheduler", choices=["none", *SCHEDULES])
     p.add_argument("--val-fraction", type=float, default=0.0,
                    help="hold out this share of the training set to pick the best epoch")
     p.add_argument("--patience", type=int, help="stop after this many epochs without a better "

@@ -8,7 +8,7 @@ import numpy as np
 from gdsc_book import sgd
 from gdsc_book.figures.registry import figure
 from gdsc_book.schedules import SCHEDULES, InversePower, compare_schedules, lr_curve
-from gdsc_book.style import COLORS, LANGS, log_ticks, tr
+from gdsc_book.style import COLORS, LANGS, log_spaced, log_ticks, tr
 
 # One start, one step size for the 2-D pictures: far enough from the minimum to see the paths.
 START = (-2.0, 3.0)
@@ -152,7 +152,7 @@ def robbins_monro(ctx):
     mse = {k: sgd.noisy_quadratic(s, steps, runs=ctx["runs"], seed=ctx.seed)
            for k, (s, _) in RM_SCHEDULES.items()}
     floor = sgd.noise_floor(0.1)
-    t = np.arange(steps + 1)
+    t = log_spaced(steps + 1)
     colors = dict(zip(RM_SCHEDULES, [COLORS[1], COLORS[0], COLORS[2], COLORS[3]]))
     ok = {k: (isinstance(s, InversePower) and s.robbins_monro) for k, (s, _) in RM_SCHEDULES.items()}
     for lang in LANGS:
@@ -160,9 +160,9 @@ def robbins_monro(ctx):
         for k, (s, label) in RM_SCHEDULES.items():
             eta = sgd.as_schedule(s)
             mark = tr(lang, " (RM 만족)", " (RM holds)") if ok[k] else ""
-            ax1.loglog(t[1:], [eta(i) for i in t[1:]], color=colors[k], lw=1.6,
+            ax1.loglog(t, [eta(i) for i in t], color=colors[k], lw=1.6,
                        label=tr(lang, *label) + mark)
-            ax2.loglog(t[1:], mse[k][1:], color=colors[k], lw=1.4, label=tr(lang, *label) + mark)
+            ax2.loglog(t, mse[k][t], color=colors[k], lw=1.4, label=tr(lang, *label) + mark)
         ax2.axhline(floor, color=COLORS[1], ls="--", lw=1)
         log_ticks(ax1, "xy")
         log_ticks(ax2, "xy")
@@ -201,12 +201,14 @@ def rates(ctx):
         slopes[p] = sgd.loglog_slope(t[fit_from:], curves[p][fit_from:])
     for lang in LANGS:
         fig, ax = plt.subplots(figsize=(6.5, 4.2))
+        shown = log_spaced(steps + 1)
         for i, (p, c) in enumerate(curves.items()):
-            ax.loglog(t[1:], c[1:], color=COLORS[i], lw=1.4,
+            ax.loglog(shown, c[shown], color=COLORS[i], lw=1.4,
                       label=tr(lang, f"$p={p}$: 기울기 {slopes[p]:.2f}",
                                f"$p={p}$: slope {slopes[p]:.2f}"))
-            ref = c[fit_from] * (t[fit_from:] / fit_from) ** (-p)
-            ax.loglog(t[fit_from:], ref, color=COLORS[i], ls=":", lw=1.2)
+            ref_t = shown[shown >= fit_from]
+            ax.loglog(ref_t, c[fit_from] * (ref_t / fit_from) ** (-p), color=COLORS[i], ls=":",
+                      lw=1.2)
         ax.set_xlabel(tr(lang, "스텝 $t$", "step $t$"))
         log_ticks(ax, "xy")
         ax.set_ylabel("$\\mathbb{E}[(\\theta_t-\\theta^*)^2]$")
@@ -237,7 +239,8 @@ def saddle(ctx):
             ax1.plot(p[:, 0], p[:, 1], "-", lw=1.0, color=COLORS[1], alpha=0.9,
                      label=tr(lang, "SGD (잡음 $\\sigma=0.1$)", "SGD (noise $\\sigma=0.1$)")
                      if i == 0 else None)
-        ax1.plot(gd[:, 0], gd[:, 1], "-o", ms=2, lw=1.4, color=COLORS[0], label="GD")
+        ax1.plot(gd[:, 0], gd[:, 1], "-o", ms=2, lw=1.4, markevery=5, color=COLORS[0],
+                 label="GD")
         ax1.plot(0, 0, "X", color="black", ms=10, label=tr(lang, "안장점", "saddle"))
         ax1.plot([0, 0], [-1, 1], "*", color="black", ms=11, label=tr(lang, "최솟값", "minima"))
         ax1.set_xlabel("$x$")

@@ -23,10 +23,12 @@ import ast
 import hashlib
 import importlib
 import importlib.util
+import io
 import json
 import math
 import platform
 import time
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -176,6 +178,32 @@ def _source(name: str) -> Path | None:
     return Path(spec.origin)
 
 
+def _code_of(src: Path) -> str:
+    """What a module computes: its source without comments, docstrings and blank lines.
+
+    Fixing a comment or a docstring then leaves the figures current; changing code does not.
+    Lines, not the syntax tree, are what is kept: ``ast.dump`` differs between Python versions,
+    and a contributor on another Python must not see every figure as stale.
+    """
+    text = src.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type == tokenize.COMMENT:
+            row, col = tok.start
+            lines[row - 1] = lines[row - 1][:col]
+    drop: set[int] = set()
+    for node in ast.walk(ast.parse(text)):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)
+                and lines[body[0].end_lineno - 1].rstrip().endswith(('"""', "'''"))
+                and not lines[body[0].lineno - 1][:body[0].col_offset].strip()):
+            drop.update(range(body[0].lineno - 1, body[0].end_lineno))
+    return "\n".join(line.rstrip() for i, line in enumerate(lines)
+                     if i not in drop and line.strip())
+
+
 def _module_hash(func: Callable) -> str:
     """Hash of the figure's module and every library module it depends on."""
     h = hashlib.sha256()
@@ -183,7 +211,7 @@ def _module_hash(func: Callable) -> str:
         src = _source(name)
         if src is not None:
             h.update(name.encode())
-            h.update(src.read_bytes())
+            h.update(_code_of(src).encode())
     return h.hexdigest()
 
 
