@@ -31,8 +31,10 @@ RECIPES: dict[str, dict] = {
     "default": dict(_COMMON, model="cifarnet",
                     model_kwargs={"width": 32, "mixed_precision": True},
                     epochs=6, batch_size=256, lr=0.2, weight_decay=5e-4),
+    # As the DAWNBench ResNet-9: logits times 1/8 keep a peak rate of 0.4 stable.
     "full": dict(_COMMON, model="resnet9", model_kwargs={"width": 64, "mixed_precision": True},
-                 epochs=10, batch_size=512, lr=0.2, weight_decay=5e-4, label_smoothing=0.2),
+                 epochs=10, batch_size=512, lr=0.4, weight_decay=5e-4, label_smoothing=0.2,
+                 logit_scale=0.125),
 }
 
 # Settings of a recipe that pass straight through to train_model.
@@ -55,10 +57,24 @@ def get_recipe(name: str, **overrides) -> dict:
     return recipe
 
 
+class Scale(torch.nn.Module):
+    """Multiply by a constant: the ResNet-9's last layer, which keeps early logits small."""
+
+    def __init__(self, factor: float):
+        super().__init__()
+        self.factor = float(factor)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.factor
+
+
 def build(recipe: dict, in_shape, num_classes: int, seed: int) -> torch.nn.Module:
     """The recipe's model, its initial weights drawn from ``seed``."""
     torch.manual_seed(seed)
-    return build_model(recipe["model"], in_shape, num_classes, **recipe["model_kwargs"])
+    model = build_model(recipe["model"], in_shape, num_classes, **recipe["model_kwargs"])
+    if recipe.get("logit_scale"):
+        model.head = torch.nn.Sequential(model.head, Scale(recipe["logit_scale"]))
+    return model
 
 
 def augmentation(recipe: dict, dataset: str = "cifar10") -> FlipCrop | None:

@@ -131,3 +131,13 @@ def test_committed_comparison_says_what_the_lab_page_says():
     assert n["finetune_minus_scratch"] > 2 * spread  # fine-tuning helps beyond seed noise
     assert n["frozen_minus_random"] > 0.1  # MNIST features carry real information
     assert n["scratch_minus_frozen"] > 0.1  # but frozen, they fall far short of scratch
+
+
+def test_full_recipe_scales_the_logits_of_its_resnet():
+    model = build(get_recipe("full"), (3, 32, 32), 10, seed=0).eval()
+    model.mixed_precision = False  # compare in float32
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(model(x), model.head[0](model.features(x)) / 8)
+    # the lab's recipe has no scale
+    assert not isinstance(build(get_recipe("default"), (3, 32, 32), 10, 0).head, torch.nn.Sequential)
