@@ -131,7 +131,8 @@ def test_time_table_lists_every_figure(tmp_figure, tmp_path, capsys):
 
 
 def test_library_modules_a_figure_imports_join_the_key(tmp_path, monkeypatch):
-    """Editing gdsc_book.train (imported inside a figure function) rebuilds that figure; rewording a docstring does not."""
+    """Editing gdsc_book.train (imported inside a figure function) rebuilds that figure;
+    rewording a docstring or a comment does not."""
     registry.load_all()
     spec = registry.REGISTRY["ch01_experience"]
     deps = registry._imported_book_modules(spec.func.__module__)

@@ -251,7 +251,6 @@ def test_softmax_regression_learns_mnist_subset():
     assert h.test_acc[-1] > 0.8
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("layout", ["flat", "nchw", "channels_last"])
 def test_batches_are_the_rows_of_the_permutation(layout):
     from gdsc_book.train import batches
@@ -271,6 +270,7 @@ def test_batches_are_the_rows_of_the_permutation(layout):
     assert len(list(batches(x, y, perm, 16, steps=3))) == 3  # the last batch dropped
 
 
+@pytest.mark.slow
 @pytest.mark.data
 @pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not available")
 def test_batches_by_index_beat_a_dataloader_by_far():
