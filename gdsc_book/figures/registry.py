@@ -20,6 +20,7 @@ quote numbers only from these records.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -185,7 +186,15 @@ def _code_of(src: Path) -> str:
     Lines, not the syntax tree, are what is kept: ``ast.dump`` differs between Python versions,
     and a contributor on another Python must not see every figure as stale.
     """
-    text = src.read_text(encoding="utf-8")
+    stat = src.stat()
+    return _stripped(str(src), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _stripped(path: str, _mtime_ns: int, _size: int) -> str:
+    # Cached per file version: 46 figures share a dozen modules, and tokenizing each once per
+    # figure would make the "nothing changed" rerun slow.
+    text = Path(path).read_text(encoding="utf-8")
     lines = text.splitlines()
     for tok in tokenize.generate_tokens(io.StringIO(text).readline):
         if tok.type == tokenize.COMMENT:
