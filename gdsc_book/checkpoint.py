@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import platform
-import tempfile
 from pathlib import Path
 
 import torch
 
 from gdsc_book.errors import BookError
+from gdsc_book.files import write_atomically
 
 FORMAT = "gdsc-book-checkpoint/1"
 REQUIRED = ("format", "epoch", "model", "optimizer", "test_acc")
@@ -37,19 +37,7 @@ def library_versions() -> dict:
 
 def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
     """Write ``state`` to ``path`` atomically (temporary file + fsync + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, lambda f: torch.save(state, f), durable=True)
 
 
 def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:

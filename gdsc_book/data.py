@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from gdsc_book.errors import DataError
+from gdsc_book.files import write_atomically
 
 ENV_VAR = "GDSC_BOOK_DATA"
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "digits")
@@ -298,10 +299,7 @@ def _load_imagefolder(folder: Path, train: bool, fp: str) -> Dataset:
         warnings.simplefilter("ignore", DeprecationWarning)
         images = torch.stack(decode_jpeg(datas, mode=ImageReadMode.RGB))
     labels = torch.tensor(ds.targets, dtype=torch.long)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(".tmp")
-    torch.save({"images": images, "labels": labels}, tmp)
-    tmp.replace(cache)
+    write_atomically(cache, lambda f: torch.save({"images": images, "labels": labels}, f))
     return Dataset("cifar10", train, images, labels, CIFAR10_CLASSES, str(folder), fp, note)
 
 
@@ -310,12 +308,9 @@ def _unpack_gz_fashion(folder: Path) -> Path:
     root = cache_dir() / "data"
     raw = root / "FashionMNIST" / "raw"
     if not all((raw / f).exists() for f in _MNIST_FILES):
-        raw.mkdir(parents=True, exist_ok=True)
-        for f in _MNIST_FILES:
-            tmp = raw / f"{f}.tmp"
-            with gzip.open(folder / f"{f}.gz", "rb") as src, open(tmp, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-            tmp.replace(raw / f)
+        for name in _MNIST_FILES:
+            with gzip.open(folder / f"{name}.gz", "rb") as src:
+                write_atomically(raw / name, lambda dst, src=src: shutil.copyfileobj(src, dst))
     return root
 
 

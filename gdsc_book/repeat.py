@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from gdsc_book.errors import BookError
+from gdsc_book.files import write_text_atomically
 
 FORMAT = "gdsc-book-repeat/1"
 
@@ -74,16 +74,8 @@ def summarize(values, confidence: float = 0.95) -> Summary:
 
 
 def _write_json(path: Path, obj: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=2, ensure_ascii=False)
-            f.write("\n")
-        os.replace(tmp, path)  # a crash mid-write leaves the previous file intact
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # A crash mid-write leaves the previous file, and so every finished run, intact.
+    write_text_atomically(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
 def _read_json(path: Path, config: dict) -> list[dict]:

@@ -22,6 +22,8 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.collections import Collection, QuadMesh  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from gdsc_book.files import write_atomically  # noqa: E402
+
 LANGS = ("ko", "en")
 KOREAN_FONT = "NanumGothic"
 
@@ -121,6 +123,13 @@ def tr(lang: str, ko: str, en: str) -> str:
     return ko if lang == "ko" else en
 
 
+def data_note(lang: str, ds) -> str:
+    """A label suffix for a dataset that is a copy, not the original (CIFAR-10's JPEGs)."""
+    if not getattr(ds, "note", None):
+        return ""
+    return tr(lang, " (CIFAR-10의 JPEG 사본)", " (JPEG copy of CIFAR-10)")
+
+
 DENSE = 2000  # a collection with more points than this is drawn as pixels inside an SVG
 _3D_COLLECTIONS = ("Poly3DCollection",)
 # matplotlib cannot rasterize a 3-D scatter (it warns and draws vectors): leave those alone.
@@ -182,9 +191,10 @@ def save(fig, path: Path) -> None:
     if fmt == "svg":
         _rasterize_dense(fig)
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    tmp = path.with_name(path.name + ".tmp")
-    fig.savefig(tmp, format=fmt, metadata=metadata)
-    if fmt == "svg":
-        tmp.write_text(slim_svg(tmp.read_text(encoding="utf-8")), encoding="utf-8")
-    tmp.replace(path)  # atomic: a reader never sees half a figure
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, metadata=metadata)
     plt.close(fig)
+    blob = buf.getvalue()
+    if fmt == "svg":
+        blob = slim_svg(blob.decode("utf-8")).encode("utf-8")
+    write_atomically(path, lambda f: f.write(blob))  # mkdocs serve never shows half a figure

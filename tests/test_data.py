@@ -109,6 +109,30 @@ def test_imagefolder_mirror_loads_and_caches(isolated_env):
     assert key(moved) != key(isolated_env / "root")
 
 
+def test_two_loaders_filling_the_cache_at_once_both_succeed(isolated_env, monkeypatch):
+    """A lab and the tests may decode the mirror at the same moment: neither may fail."""
+    from torchvision.io import encode_jpeg
+
+    jpeg = encode_jpeg(torch.zeros(3, 32, 32, dtype=torch.uint8)).numpy().tobytes()
+    for split in ("train", "test"):
+        for c in data.CIFAR10_CLASSES:
+            (isolated_env / "root" / "cifar10-jpeg" / split / c).mkdir(parents=True)
+            (isolated_env / "root" / "cifar10-jpeg" / split / c / "0000.jpg").write_bytes(jpeg)
+    save, inner = torch.save, {}
+
+    def save_then_let_another_process_finish(obj, f, *a, **k):
+        save(obj, f, *a, **k)
+        if not inner:  # the other loader writes and renames its cache in between
+            inner["started"] = True
+            inner["ds"] = data.load("cifar10", train=False, data_root=isolated_env / "root")
+
+    monkeypatch.setattr(torch, "save", save_then_let_another_process_finish)
+    ds = data.load("cifar10", train=False, data_root=isolated_env / "root")
+    assert len(ds) == len(inner["ds"]) == 10
+    tensors = isolated_env / "cache" / "gdsc-book" / "tensors"
+    assert [p.suffix for p in tensors.iterdir()] == [".pt"]  # no temporary file left behind
+
+
 @pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not available")
 def test_real_mnist_in_memory(data_root):
     train = data.load("mnist", train=True, data_root=data_root)

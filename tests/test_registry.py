@@ -150,3 +150,35 @@ def test_library_modules_a_figure_imports_join_the_key(tmp_path, monkeypatch):
     # ...while a change to what the code does rebuilds them.
     edited.write_text(original + "\nBATCH_DEFAULT = 64\n")
     assert registry._module_hash(spec.func) != before
+
+
+def test_a_long_figure_is_built_only_by_name(tmp_path):
+    """A build of all figures (or of the chapter) must stay within the book's 30 minutes:
+    a long figure that is not current is skipped with a message, and built when named."""
+    import matplotlib.pyplot as plt
+
+    calls = []
+
+    @registry.figure("tmp_long", chapter="tmplong", long=True, full={"n": 3}, quick={"n": 1})
+    def long_fig(ctx):
+        calls.append(ctx["n"])
+        for lang in ("ko", "en"):
+            fig, _ = plt.subplots()
+            ctx.save(fig, lang)
+        return {"n": ctx["n"]}
+
+    try:
+        out = tmp_path / "out"
+        [r] = registry.build(["tmplong"], "full", out, verbose=False)
+        assert (r.status, calls) == ("skipped", [])
+        assert "gdsc-book figures tmp_long" in r.error
+        assert [r.status for r in registry.build(["tmplong"], "quick", out, verbose=False)] \
+            == ["built"]  # quick budgets are small: CI builds them all
+        [r] = registry.build(["tmp_long"], "full", out, verbose=False)
+        assert (r.status, calls) == ("built", [1, 3])
+        [r] = registry.build(["tmplong"], "full", out, verbose=False)
+        assert r.status == "cached"  # current: a build of the chapter keeps it
+        [r] = registry.build(["tmplong"], "full", out, force=True, verbose=False)
+        assert r.status == "skipped" and calls == [1, 3]  # --force never starts the long run
+    finally:
+        registry.REGISTRY.pop("tmp_long")

@@ -24,7 +24,8 @@ def run(args) -> int:
 
     if args.list:
         for spec in registry.select(args.names):
-            print(f"{spec.chapter:6} {spec.name:32} data={','.join(spec.data) or '-'}")
+            long = "  long: built only by name" if spec.long else ""
+            print(f"{spec.chapter:6} {spec.name:32} data={','.join(spec.data) or '-'}{long}")
         return 0
     budget = "quick" if args.quick else "full"
     out = args.out or Path("build/quick" if args.quick else "docs")

@@ -24,7 +24,7 @@ from gdsc_book.figures.registry import figure
 from gdsc_book.finetune import trainable_parameters, transfer
 from gdsc_book.models import build_model, count_parameters
 from gdsc_book.repeat import summarize
-from gdsc_book.style import COLORS, LANGS, tr
+from gdsc_book.style import COLORS, LANGS, data_note, tr
 from gdsc_book.train import RECIPES, predict, train_model
 
 CLASSES_KO = ["비행기", "자동차", "새", "고양이", "사슴", "개", "개구리", "말", "배", "트럭"]
@@ -34,12 +34,6 @@ def _stats(values) -> dict:
     s = summarize(values)
     return {"mean": s.mean, "std": s.std, "ci_low": s.ci_low, "ci_high": s.ci_high,
             "half_width": s.half_width, "min": min(values), "max": max(values)}
-
-
-def _jpeg_note(lang: str, ds) -> str:
-    if not ds.note:
-        return ""
-    return tr(lang, " (CIFAR-10의 JPEG 사본)", " (JPEG copy of CIFAR-10)")
 
 
 # ---------------------------------------------------------------- 5 runs of the default recipe
@@ -112,7 +106,7 @@ def _runs_plot(ctx, lang, accs, n, test):
     pad = max(0.01, (hi - lo) * 0.6)
     ax.set_ylim(lo - pad, hi + pad)
     ax.set_xticks(x, [tr(lang, f"시드 {r['seed']}", f"seed {r['seed']}") for r in n["runs"]])
-    ax.set_ylabel(tr(lang, "테스트 정확도", "test accuracy") + _jpeg_note(lang, test))
+    ax.set_ylabel(tr(lang, "테스트 정확도", "test accuracy") + data_note(lang, test))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     ax.legend(fontsize=8.5, loc="lower right")
     ctx.save(fig, lang, part="runs")
@@ -129,7 +123,7 @@ def _curves_band(ctx, lang, histories, test):
         ax.fill_between(ep, m.min(0), m.max(0), color=color, alpha=0.2,
                         label=tr(lang, "최소–최대 범위", "min–max band"))
     ax.set_xlabel(tr(lang, "에폭", "epoch"))
-    ax.set_ylabel(tr(lang, "정확도", "accuracy") + _jpeg_note(lang, test))
+    ax.set_ylabel(tr(lang, "정확도", "accuracy") + data_note(lang, test))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.legend(fontsize=8.5)
@@ -239,7 +233,7 @@ def _bars(ctx, lang, n, test):
                 color="white", fontweight="bold")
     ax.set_xticks(range(len(MODES)), [tr(lang, *MODES[m]).replace(" + ", "\n+ ")
                                       for m in MODES], fontsize=8.5)
-    ax.set_ylabel(tr(lang, "테스트 정확도", "test accuracy") + _jpeg_note(lang, test))
+    ax.set_ylabel(tr(lang, "테스트 정확도", "test accuracy") + data_note(lang, test))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_title(tr(lang, f"CIFAR-10 {n['n_train']:,}장, {n['epochs']}에폭, 시드 {n['runs']}개 "
                           f"(막대: 평균, 오차 막대: 표준편차, 점: 각 실행)",
@@ -256,7 +250,7 @@ def _transfer_curves(ctx, lang, n, test):
         ax.plot(ep, m.mean(0), "-o", color=COLORS[i], ms=4, label=tr(lang, ko, en))
         ax.fill_between(ep, m.min(0), m.max(0), color=COLORS[i], alpha=0.15)
     ax.set_xlabel(tr(lang, "CIFAR-10 에폭", "CIFAR-10 epoch"))
-    ax.set_ylabel(tr(lang, "테스트 정확도", "test accuracy") + _jpeg_note(lang, test))
+    ax.set_ylabel(tr(lang, "테스트 정확도", "test accuracy") + data_note(lang, test))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.legend(fontsize=8.5)
