@@ -127,8 +127,8 @@ def test_committed_comparison_says_what_the_lab_page_says():
 
     rec = Path(__file__).resolve().parents[1] / "docs" / "results" / "lab2_finetune.json"
     n = json.loads(rec.read_text())["numbers"]
-    spread = max(n["scratch"]["std"], n["finetune"]["std"])
-    assert n["finetune_minus_scratch"] > 2 * spread  # fine-tuning helps beyond seed noise
+    # "fine-tuning beats training from scratch by more than either method's standard deviation"
+    assert n["finetune_minus_scratch"] > max(n["scratch"]["std"], n["finetune"]["std"])
     assert n["frozen_minus_random"] > 0.1  # MNIST features carry real information
     assert n["scratch_minus_frozen"] > 0.1  # but frozen, they fall far short of scratch
 
@@ -141,3 +141,23 @@ def test_full_recipe_scales_the_logits_of_its_resnet():
         assert torch.allclose(model(x), model.head[0](model.features(x)) / 8)
     # the lab's recipe has no scale
     assert not isinstance(build(get_recipe("default"), (3, 32, 32), 10, 0).head, torch.nn.Sequential)
+
+
+def test_committed_full_recipe_says_what_the_lab_page_says():
+    """The full recipe's paragraph on the Lab 2 page, against its record (lab2_full)."""
+    from .pages import record_numbers
+
+    n, default = record_numbers("lab2_full"), record_numbers("lab2_cifar10")
+    assert n["recipe"] == get_recipe("full") and n["n_train"] == 50_000
+    # "a little short of the 90% goal", "above the default recipe's five-run mean"
+    assert not n["goal_met"] and 0 < n["goal"] - n["test_acc"] < 0.03
+    assert n["test_acc"] > default["mean"]
+    assert n["seconds"] > 10 * default["seconds_max"]  # the compute grows fast
+    # "while the rate is above half its peak the test accuracy goes up and down; once it
+    # decays, it rises every epoch"
+    acc, lr, peak = n["test_acc_by_epoch"], n["lr_by_epoch"], max(n["lr_by_epoch"])
+    high = [e for e in range(1, len(acc)) if lr[e] >= peak / 2]
+    assert any(acc[e] < acc[e - 1] for e in high)
+    assert all(acc[e] > acc[e - 1] for e in range(max(high) + 1, len(acc)))
+    # "the training accuracy is only a few points above the test accuracy"
+    assert 0 < n["train_acc"] - n["test_acc"] < 0.05

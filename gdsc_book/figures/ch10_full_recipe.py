@@ -1,7 +1,7 @@
 """Lab 2's ``full`` recipe (ResNet-9, 10 epochs): one measured run and its learning curve.
 
-A *long* figure: about an hour on a 2-core CPU, minutes on a GPU, so a build of all figures
-leaves it alone and ``gdsc-book figures lab2_full`` builds it. Every epoch is checkpointed in
+A *long* figure (78 minutes on a shared 2-core CPU, 6 minutes an epoch when idle), so a build
+of all figures leaves it alone and ``gdsc-book figures lab2_full`` builds it. Every epoch is checkpointed in
 the user cache under the figure's key: an interrupted build resumes where it stopped.
 """
 
