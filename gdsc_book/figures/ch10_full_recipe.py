@@ -1,8 +1,8 @@
 """Lab 2's ``full`` recipe (ResNet-9, 10 epochs): one measured run and its learning curve.
 
 A *long* figure (78 minutes on a shared 2-core CPU, 6 minutes an epoch when idle), so a build
-of all figures leaves it alone and ``gdsc-book figures lab2_full`` builds it. Every epoch is checkpointed in
-the user cache under the figure's key: an interrupted build resumes where it stopped.
+of all figures leaves it alone and ``gdsc-book figures lab2_full`` builds it. Every epoch is
+checkpointed in the user cache under the figure's key: an interrupted build resumes there.
 """
 
 from __future__ import annotations
