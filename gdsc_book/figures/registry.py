@@ -292,11 +292,16 @@ def _is_fresh(spec: FigureSpec, key: str, out_root: Path) -> bool:
 
 
 def build_one(spec: FigureSpec, budget: str, out_root: Path, data_root=None,
-              force: bool = False) -> BuildResult:
+              force: bool = False, skip_long: bool = False) -> BuildResult:
+    """Build one figure unless it is current. ``skip_long``: a long figure that would have to
+    run at its full budget is skipped instead (it was not asked for by name)."""
     t0 = time.perf_counter()
     key, fps = cache_key(spec, budget, data_root)
     if not force and _is_fresh(spec, key, out_root):
         return BuildResult(spec.name, "cached", time.perf_counter() - t0)
+    if skip_long and spec.long and budget == "full":
+        return BuildResult(spec.name, "skipped", time.perf_counter() - t0,
+                           f"long figure, built only by name: gdsc-book figures {spec.name}")
     use_book_style()
     import torch
 
@@ -350,16 +355,8 @@ def build(names=None, budget="full", out_root: Path | str = "docs", data_root=No
         if verbose:
             print(f"[{spec.chapter}] {spec.name} ...", end="", flush=True)
         try:
-            if spec.long and budget == "full" and spec.name not in (names or ()):
-                key, _ = cache_key(spec, budget, data_root)
-                if force or not _is_fresh(spec, key, out_root):
-                    results.append(BuildResult(
-                        spec.name, "skipped", 0.0,
-                        f"long figure, built only by name: gdsc-book figures {spec.name}"))
-                    if verbose:
-                        print(f" skipped: {results[-1].error}")
-                    continue
-            r = build_one(spec, budget, out_root, data_root, force)
+            r = build_one(spec, budget, out_root, data_root, force,
+                          skip_long=spec.name not in (names or ()))
         except BookError as exc:
             if not keep_going:
                 raise
