@@ -149,15 +149,75 @@ def test_committed_full_recipe_says_what_the_lab_page_says():
 
     n, default = record_numbers("lab2_full"), record_numbers("lab2_cifar10")
     assert n["recipe"] == get_recipe("full") and n["n_train"] == 50_000
-    # "a little short of the 90% goal", "above the default recipe's five-run mean"
-    assert not n["goal_met"] and 0 < n["goal"] - n["test_acc"] < 0.03
+    # "the last epoch's test accuracy", then the flip average: "right more often than the
+    # plain answer"
+    assert n["test_acc_plain"] == n["test_acc_by_epoch"][-1]
+    assert n["flip_gain"] == pytest.approx(n["test_acc"] - n["test_acc_plain"])
+    assert n["flip_gain"] > 0
+    # "reaches the 90% goal"
+    assert n["goal_met"] and n["test_acc"] >= n["goal"] == 0.90
+    # "above the default recipe's five-run mean", "tens of times the compute"
     assert n["test_acc"] > default["mean"]
-    assert n["seconds"] > 10 * default["seconds_max"]  # the compute grows fast
+    assert n["seconds"] > 10 * default["seconds_max"]
     # "while the rate is above half its peak the test accuracy goes up and down; once it
     # decays, it rises every epoch"
     acc, lr, peak = n["test_acc_by_epoch"], n["lr_by_epoch"], max(n["lr_by_epoch"])
     high = [e for e in range(1, len(acc)) if lr[e] >= peak / 2]
     assert any(acc[e] < acc[e - 1] for e in high)
     assert all(acc[e] > acc[e - 1] for e in range(max(high) + 1, len(acc)))
-    # "the training accuracy is only a few points above the test accuracy"
-    assert 0 < n["train_acc"] - n["test_acc"] < 0.05
+    # "the training accuracy is a few points above the plain test accuracy": "it now fits
+    # nearly all of its training data"
+    assert 0.03 < n["train_acc"] - n["test_acc_plain"] < 0.10 and n["train_acc"] > 0.95
+
+
+def _fake_split(name: str, n: int, seed: int):
+    from gdsc_book.data import Dataset
+
+    g = torch.Generator().manual_seed(seed)
+    images = torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g)
+    # The class is which half of the image is brighter: mirroring the image swaps it, so the
+    # flip average can only change answers near the boundary, never all of them.
+    labels = (images[..., :16].float().mean((1, 2, 3)) > images[..., 16:].float().mean((1, 2, 3)))
+    return Dataset(name, seed == 0, images, labels.long(), ["left", "right"], "test")
+
+
+def test_flip_accuracy_averages_the_logits_of_each_image_and_its_mirror():
+    from gdsc_book.recipes import flip_accuracy
+    from gdsc_book.train import as_tensors
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 32 * 32, 2)).eval()
+    test = _fake_split("cifar10", 200, 1)
+    x, y = as_tensors(test)
+    with torch.no_grad():
+        want = ((model(x) + model(x.flip(3))).argmax(1) == y).float().mean().item()
+        plain = (model(x).argmax(1) == y).float().mean().item()
+    assert flip_accuracy(model, test) == pytest.approx(want)
+    assert want != plain  # the average is a different answer, not the plain one again
+
+
+def test_the_full_recipe_reports_the_flip_and_the_plain_accuracy():
+    from gdsc_book.recipes import flip_accuracy, run
+
+    recipe = get_recipe("full", epochs=1, batch_size=32)
+    recipe["model_kwargs"] = {"width": 4, "mixed_precision": False}
+    assert recipe["test_flip"] and not get_recipe("default")["test_flip"]
+    train, test = _fake_split("cifar10", 64, 0), _fake_split("cifar10", 64, 1)
+    model, h, info = run(recipe, train, test, seed=0, device="cpu")
+    assert info["test_acc_plain"] == h.final_test_acc
+    assert info["test_acc"] == pytest.approx(flip_accuracy(model, test))
+    # Digits are not mirrored, in training or at test time.
+    for split in (train, test):
+        split.name, split.images = "mnist", split.images[:, :1].contiguous()
+    _, h, info = run(recipe, train, test, seed=0, device="cpu")
+    assert info["test_acc"] == info["test_acc_plain"] == h.final_test_acc
+
+
+def test_committed_default_recipe_fits_the_quiz_as_the_lab_page_says():
+    """"under two minutes a run on a 2-core CPU, the five runs in under ten" (lab2_cifar10)."""
+    from .pages import record_numbers
+
+    n = record_numbers("lab2_cifar10")
+    assert n["recipe"] == get_recipe("default") and len(n["runs"]) == 5
+    assert n["seconds_max"] < 120 and n["seconds_total"] < 600
+    assert n["mean"] >= 0.78  # issue 4's goal for the lab's recipe

@@ -1,6 +1,6 @@
-"""Lab 2's ``full`` recipe (ResNet-9, 10 epochs): one measured run and its learning curve.
+"""Lab 2's ``full`` recipe (ResNet-9, 16 epochs): one measured run and its learning curve.
 
-A *long* figure (78 minutes on a shared 2-core CPU, 6 minutes an epoch when idle), so a build
+A *long* figure (93 minutes on an idle 2-core CPU, under 6 minutes an epoch), so a build
 of all figures leaves it alone and ``gdsc-book figures lab2_full`` builds it. Every epoch is
 checkpointed in the user cache under the figure's key: an interrupted build resumes there.
 """
@@ -38,12 +38,15 @@ def lab2_full(ctx):
     numbers = {
         "recipe": recipe, "params": count_parameters(model), "seed": ctx.seed,
         "n_train": len(train), "n_test": len(test), "data_note": train.note,
-        "test_acc": h.final_test_acc, "train_acc": h.train_acc[-1], "epochs": h.epochs,
+        # test_acc: the recipe's answer (with the test-time flip); the curve is without it.
+        "test_acc": info["test_acc"], "test_acc_plain": info["test_acc_plain"],
+        "flip_gain": info["test_acc"] - info["test_acc_plain"],
+        "train_acc": h.train_acc[-1], "epochs": h.epochs,
         "test_acc_by_epoch": h.test_acc, "train_acc_by_epoch": h.train_acc, "lr_by_epoch": h.lr,
         # Wall seconds of every epoch (training and the test pass), across a resume too.
         "seconds": sum(h.seconds), "minutes": sum(h.seconds) / 60,
         "seconds_by_epoch": h.seconds, "threads": info["threads"], "load_average": load,
-        "resumed": resumed, "goal": GOAL, "goal_met": h.final_test_acc >= GOAL,
+        "resumed": resumed, "goal": GOAL, "goal_met": info["test_acc"] >= GOAL,
     }
     for lang in LANGS:
         _curves(ctx, lang, numbers, test)
@@ -57,8 +60,11 @@ def _curves(ctx, lang, n, test):
     ax.plot(ep, n["train_acc_by_epoch"], "-o", color=COLORS[0], ms=4,
             label=tr(lang, "훈련 (증강된 배치)", "train (augmented batches)"))
     ax.plot(ep, n["test_acc_by_epoch"], "-o", color=COLORS[1], ms=4,
-            label=tr(lang, f"테스트 (마지막 {n['test_acc']:.2%})",
-                     f"test (last {n['test_acc']:.2%})"))
+            label=tr(lang, f"테스트 (마지막 {n['test_acc_plain']:.2%})",
+                     f"test (last {n['test_acc_plain']:.2%})"))
+    ax.plot([ep[-1]], [n["test_acc"]], "*", color=COLORS[2], ms=11, ls="none",
+            label=tr(lang, f"테스트, 좌우 뒤집기 평균 ({n['test_acc']:.2%})",
+                     f"test, averaged with the flip ({n['test_acc']:.2%})"))
     ax.axhline(GOAL, color="0.45", ls=":", lw=1.2, label=tr(lang, "목표 90%", "goal 90%"))
     ax.set_xlabel(tr(lang, "에폭", "epoch"))
     ax.set_ylabel(tr(lang, "정확도", "accuracy") + data_note(lang, test))
