@@ -95,8 +95,9 @@ def augmentation(recipe: dict, dataset: str = "cifar10") -> FlipCrop | None:
 def flip_accuracy(model: torch.nn.Module, test_set) -> float:
     """Test accuracy from the average of the logits of each image and its mirror image.
 
-    Test-time augmentation with the flip the model was trained on: the two views make
-    different mistakes, so their mean is right more often than either (no retraining).
+    Test-time augmentation with the flip the model was trained on: the two views do not
+    always go wrong on the same images, so their sum is often right where the plain answer
+    is not (nothing is retrained).
     """
     x, y = as_tensors(test_set)
     logits = predict_logits(model, x) + predict_logits(model, x.flip(3))
