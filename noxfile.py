@@ -58,9 +58,18 @@ def site(session: nox.Session) -> None:
 
 @nox.session
 def serve(session: nox.Session) -> None:
-    """Preview at http://127.0.0.1:8000 (Korean) and /en/ (English)."""
+    """Preview at http://127.0.0.1:8000/gdsc-book/ (Korean) and .../gdsc-book/en/ (English)."""
     _install(session)
     session.run("mkdocs", "serve", *session.posargs, env=_env())
+
+
+@nox.session
+def screenshots(session: nox.Session) -> None:
+    """Full-page PNGs of every page (ko/en, light/dark, 1280/390 px) into build/screenshots/."""
+    _install(session)
+    session.run("mkdocs", "build", "--strict", env=_env())
+    session.run("python", "-m", "gdsc_book.site_browser", "screenshots", "--site", "site",
+                "--out", "build/screenshots", *session.posargs, env=_env())
 
 
 @nox.session

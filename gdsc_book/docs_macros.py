@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
+
+from gdsc_book.site_search import tex_to_text
+
+_MATH_IN_TEXT = re.compile(r"\$([^$]+)\$")
 
 RESULTS_DIR = "results"
 
@@ -70,8 +75,11 @@ def define_env(env) -> None:
         src = "../" * depth + f"figures/{matches[0]}"
         style = f"{{ width=\"{width}\" }}" if width else ""
         cap = caption.replace("\n", " ")
+        # The caption may hold $math$: typeset in the caption, spelled out in the alt text.
+        alt = _MATH_IN_TEXT.sub(lambda m: tex_to_text(m.group(1)), cap).replace('"', "'")
         return (f'<figure class="book-figure" markdown="span">\n'
-                f"![{cap}]({src}){style}\n<figcaption>{cap}</figcaption>\n</figure>")
+                f'![{alt}]({src}){style}\n<figcaption markdown="span">{cap}</figcaption>\n'
+                f"</figure>")
 
     @env.macro
     def provenance() -> str:

@@ -1,4 +1,5 @@
-"""MkDocs hooks: local MathJax (no CDN, no committed copy) and notebooks rendered per language.
+"""MkDocs hooks: local MathJax (no CDN, no committed copy), notebooks rendered per language,
+one search index per language and the site's own Hangul web font.
 
 MathJax comes from the ``django-static-mathjax`` wheel; we add its files to the build as if
 they were in ``docs/assets/mathjax``, so every language build gets them.
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
+
+from gdsc_book import site_font, site_search
 
 # startup + core + TeX input + CommonHTML output: the parts this book uses (0.76 MB), not the
 # combined tex-chtml.js (1.16 MB, menu and accessibility included). TeX packages such as
@@ -89,3 +92,53 @@ def _set_notebook_alternates(f, config) -> None:
             prefix = "" if lang == default else f"{lang}/"
             alternates[lang] = SimpleNamespace(url=f"{prefix}{stem}/", locale=lang)
     f.alternates = alternates
+
+
+def _i18n(config):
+    """(plugin, default locale, all locales), or None without mkdocs-static-i18n."""
+    i18n = config.plugins.get("i18n")
+    if i18n is None:
+        return None
+    return i18n, i18n.default_language, [lang.locale for lang in i18n.config.languages]
+
+
+def on_post_page(output, page, config):
+    """Pages of a non-default language search their own index (see gdsc_book.site_search)."""
+    found = _i18n(config)
+    if found is None:
+        return output
+    _, default, locales = found
+    lang = next((lo for lo in locales if lo != default
+                 and page.file.dest_uri.startswith(f"{lo}/")), None)
+    if lang is None:
+        return output
+    depth = page.file.dest_uri.count("/")  # en/ch01/index.html -> ../../en/
+    return site_search.point_base_at_language(output, "../" * depth + f"{lang}/")
+
+
+@event_priority(-200)  # after mkdocs-static-i18n has built every language and merged the index
+def on_post_build(config):
+    found = _i18n(config)
+    if found is not None and found[0].building:
+        return  # an inner build of one language: the whole site is not there yet
+    site = Path(config["site_dir"])
+    if found is not None and (site / "search" / "search_index.json").exists():
+        site_search.split_index(site, found[1], found[2])
+    site_font.write_subsets(site, site_font.used_characters(site))
+
+
+_DEFAULT_404: dict[str, str] = {}
+
+
+def on_post_template(output, template_name, config):
+    """GitHub Pages serves the one /404.html for every language; each language's build writes
+    it, and the last (English) would win. Keep the default language's: the site is Korean
+    first, and the page itself speaks both."""
+    found = _i18n(config)
+    if template_name != "404.html" or found is None:
+        return output
+    i18n, default, _ = found
+    if i18n.current_language == default:
+        _DEFAULT_404["html"] = output
+        return output
+    return _DEFAULT_404.get("html", output)

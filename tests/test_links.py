@@ -116,19 +116,29 @@ def test_the_checker_finds_broken_links(tmp_path):
     assert any("#gone" in b for b in broken) and any("fig.svg" in b for b in broken)
 
 
-def test_search_index_points_at_real_pages_and_anchors():
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_language_searches_its_own_pages(lang):
+    """Korean keeps search/, English has en/search/: every entry of a language's index leads to
+    a real page (and anchor) of that language, and every page of it is in the index."""
     site = built_site()
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    bad = []
+    root = site if lang == "ko" else site / lang
+    index = json.loads((root / "search" / "search_index.json").read_text(encoding="utf-8"))
+    bad, pages = [], set()
     for doc in index["docs"]:
-        target, anchor = resolve(site, site / "index.html", doc["location"])
+        target, anchor = resolve(site, root / "index.html", doc["location"])
         if target is None or not target.is_file():
             bad.append(doc["location"])
-        elif anchor and anchor not in parse(target).ids:
+            continue
+        if anchor and anchor not in parse(target).ids:
             bad.append(doc["location"])
+        shown = re.search(r'<html lang="([^"]+)"', target.read_text(encoding="utf-8")).group(1)
+        if shown != lang:
+            bad.append(f"{doc['location']} is {shown}")
+        pages.add(target)
+        if re.search(r"\\[(\[]|\\frac|\\math", doc["text"] + doc["title"]):
+            bad.append(f"{doc['location']}: raw TeX in the index")
     assert not bad, bad[:20]
-    langs = {("en" if d["location"].startswith("en/") else "ko") for d in index["docs"]}
-    assert langs == set(LANGS)
+    assert {root / page_url(s, "ko") / "index.html" for s in page_slugs()} <= pages
 
 
 def _records_used(md: Path) -> set[str]:
