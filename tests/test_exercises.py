@@ -493,3 +493,19 @@ def test_records_quoted_in_exercises_exist():
             value = json.loads((DOCS / "results" / f"{name}.json").read_text())["numbers"]
             for part in key.split("."):
                 value = value[int(part)] if isinstance(value, list) else value[part]
+
+
+def test_notebooks_show_self_checks_as_markdown():
+    """Jupyter knows no <quiz>: the notebook shows the question and folds the answer away."""
+    from gdsc_book import notebooks
+
+    site = notebooks.load_site(DOCS.parent)
+    for lang in ("ko", "en"):
+        md = "\n".join(src for kind, src in notebooks.page_cells(
+            site, "ch05-universal-approximation", lang,
+            notebooks.render_macros(site, "ch05-universal-approximation", lang,
+                                    page_text("ch05-universal-approximation", lang)))
+            if kind == "markdown")
+        assert "<quiz>" not in md and "- [x]" not in md
+        assert md.count("<details><summary>✓</summary>") == 2
+        assert f"\n{exercises.max_pieces_1d(16)}\n" in md  # the typed answer, folded away
