@@ -89,3 +89,11 @@ def _set_notebook_alternates(f, config) -> None:
             prefix = "" if lang == default else f"{lang}/"
             alternates[lang] = SimpleNamespace(url=f"{prefix}{stem}/", locale=lang)
     f.alternates = alternates
+
+
+@event_priority(100)  # before mkdocs-quiz reads page.meta (its events run at priority 0)
+def on_page_markdown(markdown, page, config, files):
+    """Only pages with self-checks carry mkdocs-quiz's inlined CSS and JS (about 50 kB)."""
+    if "<quiz>" not in markdown and not isinstance(page.meta.get("quiz"), dict):
+        page.meta["quiz"] = {"enabled": False}
+    return markdown

@@ -509,3 +509,17 @@ def test_notebooks_show_self_checks_as_markdown():
         assert "<quiz>" not in md and "- [x]" not in md
         assert md.count("<details><summary>✓</summary>") == 2
         assert f"\n{exercises.max_pieces_1d(16)}\n" in md  # the typed answer, folded away
+
+
+def test_only_pages_with_self_checks_carry_the_quiz_code():
+    """mkdocs-quiz inlines its CSS and JS (tens of kB) into every page it processes: a hook
+    turns it off where a page has no <quiz>, so the home page and chapter 11 stay light."""
+    from .site_build import built_site, page_slugs, page_url
+
+    site = built_site()
+    for slug in page_slugs():
+        has_quiz = "<quiz>" in page_text(slug, "ko")
+        for lang in ("ko", "en"):
+            html = (site / page_url(slug, lang) / "index.html").read_text("utf-8")
+            assert ("window.mkdocsQuizConfig" in html) == has_quiz, (slug, lang)
+            assert html.count('class="quiz') >= has_quiz * 2, (slug, lang)
