@@ -5,6 +5,8 @@
   key fails the build, so a page can never show a number the code did not produce.
 - ``{{ figure("ch01_tpe", "caption") }}`` shows the figure in the page's language
   (``figures/ch01_tpe.ko.svg`` on a Korean page, ``.en.svg`` on an English one).
+- ``{{ calc("mlp_params", 784, 10) }}`` prints an exercise answer that is derived rather than
+  measured (``gdsc_book.exercises``), so answers are computed, never typed.
 - ``{{ provenance() }}`` says what the page's numbers were verified with.
 """
 
@@ -62,6 +64,12 @@ def define_env(env) -> None:
             else:
                 raise KeyError(f"record {name} has no number {key!r}")
         return _fmt(value, spec)
+
+    @env.macro
+    def calc(name: str, *args, spec: str | None = None) -> str:
+        from gdsc_book import exercises
+
+        return _fmt(exercises.calc(name, *args), spec)
 
     @env.macro
     def figure(name: str, caption: str, part: str | None = None, width: str | None = None) -> str:

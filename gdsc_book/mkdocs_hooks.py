@@ -142,3 +142,11 @@ def on_post_template(output, template_name, config):
         _DEFAULT_404["html"] = output
         return output
     return _DEFAULT_404.get("html", output)
+
+
+@event_priority(100)  # before mkdocs-quiz reads page.meta (its events run at priority 0)
+def on_page_markdown(markdown, page, config, files):
+    """Only pages with self-checks carry mkdocs-quiz's inlined CSS and JS (about 50 kB)."""
+    if "<quiz>" not in markdown and not isinstance(page.meta.get("quiz"), dict):
+        page.meta["quiz"] = {"enabled": False}
+    return markdown

@@ -202,6 +202,12 @@ def _convert_blocks(lines: list[str]) -> list[str]:
             out.append(line)
             i += 1
             continue
+        if line.strip() == "<quiz>":  # a self-check: Jupyter knows no <quiz> tag
+            end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == "</quiz>"),
+                       len(lines))
+            out.extend(_quiz_markdown(lines[i + 1:end]))
+            i = end + 1
+            continue
         adm, tab = _ADMONITION.match(line), _TAB.match(line)
         if adm or tab:
             if adm:
@@ -229,6 +235,37 @@ def _convert_blocks(lines: list[str]) -> list[str]:
         out.append(_ATTRS.sub("", line) if "](" in line else line)
         i += 1
     return out
+
+
+_QUIZ_OPTION = re.compile(r"^[-*] \[([ xX]?)\] (.*)$")
+_QUIZ_BLANK = re.compile(r"\[\[([^\]]+)\]\]")
+
+
+def _quiz_markdown(body: list[str]) -> list[str]:
+    """A mkdocs-quiz block as plain markdown: the question and its options, then the answer
+    with each option's reason (or the number and its explanation) folded in a <details>."""
+    question, options, rest = [], [], []
+    for line in body:
+        m = _QUIZ_OPTION.match(line)
+        if m:
+            options.append([m.group(1).lower() == "x", m.group(2), ""])
+        elif line.startswith("> ") and options:
+            options[-1][2] += line[2:]
+        elif options:
+            rest.append(line)
+        else:
+            question.append(line)
+    if not options:  # fill in the blank: question, a rule, then the explanation
+        text = "\n".join(question)
+        ask, _, why = text.partition("\n---\n")
+        answers = _QUIZ_BLANK.findall(ask)
+        shown = [_QUIZ_BLANK.sub("____", ask).strip(), ""]
+        folded = [", ".join(answers), "", why.strip()]
+    else:
+        shown = ["\n".join(question).strip(), ""] + [f"- {text}" for _, text, _ in options]
+        folded = [f"- {'✓' if ok else '✗'} {text}: {why}".rstrip(": ") for ok, text, why in options]
+        folded += ["", "\n".join(rest).strip()]
+    return shown + ["", "<details><summary>✓</summary>", ""] + folded + ["", "</details>", ""]
 
 
 def page_cells(site: Site, slug: str, lang: str, text: str) -> list[tuple[str, str]]:

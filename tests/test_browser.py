@@ -138,7 +138,10 @@ def _shown_h1(page) -> str:
 # --- math a reader can see ---------------------------------------------------------------------
 
 _MATH_BOXES = """() => {
+    // What a reader opens: collapsed hints and answers, and self-check feedback (mkdocs-quiz
+    // shows it by dropping the class 'hidden' once an answer is chosen).
     document.querySelectorAll('article details').forEach(d => { d.open = true; });
+    document.querySelectorAll('article .quiz .hidden').forEach(e => e.classList.remove('hidden'));
     return [...document.querySelectorAll('article .arithmatex')].map(e => {
         const c = e.querySelector('mjx-container');
         const r = (c || e).getBoundingClientRect();
