@@ -76,6 +76,14 @@ def _text(pdf: Path, first: int | None = None, last: int | None = None) -> str:
     return _run("pdftotext", "-enc", "UTF-8", *pages, pdf, "-")
 
 
+def _footer(pdf: Path, page: int) -> str:
+    """The words in the bottom margin of a page."""
+    bbox = _run("pdftotext", "-bbox", "-f", page, "-l", page, pdf, "-")
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', bbox).group(1))
+    words = re.findall(r'yMin="([\d.]+)"[^>]*>([^<]*)</word>', bbox)
+    return " ".join(w for y, w in words if float(y) > height - 20 * 72 / 25.4)
+
+
 def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
@@ -220,6 +228,13 @@ def test_links_inside_the_book_land_on_their_pages(books, lang):
             name = str(annot["/Dest"])
             assert name in dests, f"link to a missing destination {name}"
             assert 0 <= reader.get_destination_page_number(dests[name]) < len(reader.pages)
+    # A link to another page of the book stays inside the PDF; only files that are not pages
+    # (none are printed now: the notebook buttons are screen-only) may point at the site.
+    book_pages = {f"https://gdsc-ku.github.io/gdsc-book/{'' if lang == 'ko' else lang + '/'}"
+                  + ("" if s == "index" else f"{s}/") for s in page_slugs()}
+    uris = [str(a.get_object()["/A"].get("/URI", "")) for p in reader.pages[1:]  # the cover
+            for a in p.get("/Annots", []) or [] if "/A" in a.get_object()]  # gives the site
+    assert not [u for u in uris if u.split("#")[0] in book_pages]
     # The contents (every chapter and section) and the home page's table link inside the book.
     toc = [e for e in _outline(books[lang].path) if e[0] <= 1][1:]  # less "Contents" itself
     assert internal >= len(toc) + len(page_slugs()) - 1, (internal, len(toc))
@@ -262,6 +277,7 @@ def test_first_page_of_every_chapter_renders(books, lang):
              books[lang].path, png)
         img = Image.open(f"{png}.png").convert("L")
         w, h = img.size
+        assert _footer(books[lang].path, page) == str(page)  # its page number, at the bottom
         assert abs(h / w - 297 / 210) < 0.01  # A4
         ink = sum(n for v, n in enumerate(img.histogram()) if v < 128) / (w * h)
         assert ink > 0.005, (slug, ink)
