@@ -235,28 +235,25 @@ def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def combined_page(site: Path, lang: str, *, base_path: str, site_url: str, ed: Edition,
-                  pages: dict[str, int] | None = None) -> tuple[str, list[Chapter]]:
-    """The print page's HTML. ``pages`` (id -> page number) fills the table of contents' page
-    numbers; without it they are placeholders of the same width (a first layout pass)."""
+def combined_page(site: Path, lang: str, *, base_path: str, site_url: str,
+                  ed: Edition) -> tuple[str, list[Chapter]]:
+    """The print page's HTML. The contents' page numbers are placeholders of the same width
+    ("000"), filled in once a first printing has said where each target landed."""
     chapters = read_chapters(site, lang, base_path, site_url)
     css, js, title, copyright_ = _head(site, lang, base_path)
     lab = LABELS[lang]
     home_url = site_url + ("" if lang == notebooks.DEFAULT_LANG else f"{lang}/")
     esc = html.escape
 
-    def num(target: str) -> str:
-        return str(pages.get(target, "")) if pages else "000"
-
     toc = []
     for ch in chapters:
         subs = "".join(
             f'<li><a href="#{sid}"><span class="print-toc__title">{esc(stitle)}</span>'
-            f'<span class="print-toc__page">{num(sid)}</span></a></li>'
+            f'<span class="print-toc__page" data-target="{sid}">000</span></a></li>'
             for sid, stitle in ch.sections)
         toc.append(f'<li class="print-toc__chapter"><a href="#{ch.slug}">'
                    f'<span class="print-toc__title">{esc(ch.title)}</span>'
-                   f'<span class="print-toc__page">{num(ch.slug)}</span></a>'
+                   f'<span class="print-toc__page" data-target="{ch.slug}">000</span></a>'
                    f'<ol>{subs}</ol></li>')
     edition_line = f"{lab['edition']} {ed.version} · {ed.date}" if ed.version else ed.date
     style = CSS.read_text(encoding="utf-8").replace("__FONTS__", base_path + FONT_PATH)
@@ -317,6 +314,8 @@ def build(site: Path, out_dir: Path, langs=LANGS, *, root: Path | str = ".",
     out_dir.mkdir(parents=True, exist_ok=True)
     base_path = urlsplit(book.site_url).path or "/"
     ed = edition(book.docs_dir)
+    for lang in langs:
+        page_order(site, lang)  # a missing or foreign site is said before Chromium starts
     chromium = site_browser.require_chromium()
     sync_api = site_browser.sync_api()
     font_files = {base_path + FONT_PATH + n: functools.partial(_font_answer, p)
@@ -328,20 +327,9 @@ def build(site: Path, out_dir: Path, langs=LANGS, *, root: Path | str = ".",
             for lang in langs:
                 t0 = time.perf_counter()
                 target = out_dir / pdf_name(lang)
-                pages = None
-                for _ in range(2):  # a first pass lays out the book; the second numbers its toc
-                    page_html, _chapters = combined_page(site, lang, base_path=base_path,
-                                                         site_url=book.site_url, ed=ed,
-                                                         pages=pages)
-                    _print(browser, site, base_path, font_files, lang, page_html, target)
-                    first = pages is None
-                    pages = _destinations(target)
-                    if first:
-                        count = _page_count(target)
-                n = _page_count(target)
-                if n != count:
-                    raise BookError(f"{target}: numbering the contents changed the page count "
-                                    f"({count} -> {n}); the toc's page numbers would be wrong")
+                page_html, _chapters = combined_page(site, lang, base_path=base_path,
+                                                     site_url=book.site_url, ed=ed)
+                n = _print(browser, site, base_path, font_files, lang, page_html, target)
                 built.append(Built(lang, target, n, time.perf_counter() - t0))
                 log(f"{target}: {n} pages, {target.stat().st_size / 1e6:.1f} MB, "
                     f"{built[-1].seconds:.0f} s")
@@ -361,7 +349,8 @@ def _page_count(pdf: Path) -> int:
 
 
 def _print(browser, site: Path, base_path: str, font_files: dict, lang: str, page_html: str,
-           target: Path) -> None:
+           target: Path) -> int:
+    """Load the page, print it, write the page numbers into its contents, print it again."""
     from gdsc_book import site_browser
 
     print_path = f"{base_path}_print/{lang}/"
@@ -388,7 +377,25 @@ def _print(browser, site: Path, base_path: str, font_files: dict, lang: str, pag
             raise BookError(f"{len(errors)} formulas not typeset, e.g. {errors[:3]}")
         if server.problems:
             raise BookError("the print page did not load cleanly: " + "; ".join(server.problems[:5]))
-        page.pdf(path=str(target), prefer_css_page_size=True, print_background=True,
-                 outline=True, tagged=True)
+        options = dict(path=str(target), prefer_css_page_size=True, print_background=True,
+                       outline=True, tagged=True)
+        page.pdf(**options)
+        first = _page_count(target)
+        numbers = _destinations(target)
+        missing = page.evaluate("""numbers => {
+            const missing = [];
+            for (const span of document.querySelectorAll('.print-toc__page[data-target]')) {
+              const n = numbers[span.dataset.target];
+              if (n === undefined) missing.push(span.dataset.target); else span.textContent = n;
+            }
+            return missing; }""", numbers)
+        if missing:
+            raise BookError(f"contents entries that land on no page: {missing[:5]}")
+        page.pdf(**options)
+        n = _page_count(target)
+        if n != first:
+            raise BookError(f"{target}: numbering the contents changed the page count "
+                            f"({first} -> {n}); its page numbers would be wrong")
+        return n
     finally:
         context.close()

@@ -184,7 +184,7 @@ def test_provenance_line_of_every_chapter_is_kept(books, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_cover_contents_and_chapters_on_their_own_pages(books, lang):
+def test_cover_has_title_edition_address_and_fills_its_page(books, lang):
     pdf = books[lang].path
     ed = print_edition.edition(DOCS)
     cover = _flat(_text(pdf, 1))
@@ -201,15 +201,24 @@ def test_cover_contents_and_chapters_on_their_own_pages(books, lang):
     w, h = img.size
     for xy in ((1, 1), (w - 2, 1), (1, h - 2), (w - 2, h - 2)):
         assert max(abs(a - b) for a, b in zip(img.getpixel(xy), COVER_BLUE)) < 12, xy
-    # Each chapter starts a page, and the contents give that page number.
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_chapter_starts_a_new_page(books, lang):
+    pdf = books[lang].path
+    for slug, page in _chapter_pages(pdf, lang).items():
+        body = _text(pdf, page).strip().splitlines()
+        # At the top, under the running head (MathJax's glyphs may come first in text order).
+        assert _h1(slug, lang) in _flat(" ".join(body[:6])), (slug, body[:6])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_contents_give_each_chapter_its_page(books, lang):
+    pdf = books[lang].path
     chapters = _chapter_pages(pdf, lang)
     toc = _flat(_text(pdf, 2, min(chapters.values()) - 1))
     for slug, page in chapters.items():
-        title = _h1(slug, lang)
-        body = _text(pdf, page).strip().splitlines()
-        # At the top, under the running head (MathJax's glyphs may come first in text order).
-        assert title in _flat(" ".join(body[:6])), (slug, body[:6])
-        assert f"{title} {page}" in toc, (slug, page)
+        assert f"{_h1(slug, lang)} {page}" in toc, (slug, page)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -311,3 +320,11 @@ def test_page_count_is_stable_between_two_builds(books):
     again = _print(1)
     assert {lang: b.pages for lang, b in again.items()} == {
         lang: b.pages for lang, b in books.items()}
+
+
+def test_a_missing_site_is_a_clear_error(tmp_path, capsys):
+    from gdsc_book import cli
+
+    assert cli.main(["pdf", "--site", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no built site" in err and "mkdocs build" in err and "Traceback" not in err
