@@ -1,4 +1,5 @@
-"""Tasks for contributors: ``nox -s site`` builds everything, ``nox -s tests`` checks everything.
+"""Tasks for contributors: ``nox -s site`` builds everything, ``nox -s tests`` checks everything,
+``nox -s pdf`` prints the book (one PDF per language).
 
 All sessions share one set of dependencies and reuse their environments; with the uv backend
 (virtualenv when uv is absent) torch comes from uv's cache, so it is downloaded once, not per
@@ -54,6 +55,15 @@ def site(session: nox.Session) -> None:
     session.run("gdsc-book", "notebooks", env=_env())  # notebooks follow the pages
     session.run("mkdocs", "build", "--strict", env=_env())
     session.log("site built in ./site — preview with `nox -s serve`")
+
+
+@nox.session
+def pdf(session: nox.Session) -> None:
+    """The print edition: build/pdf/gdsc-book.ko.pdf and .en.pdf, printed from a fresh site/."""
+    _install(session)
+    session.run("mkdocs", "build", "--strict", env=_env())
+    session.run("gdsc-book", "pdf", "--site", "site", "--out", "build/pdf", *session.posargs,
+                env=_env())
 
 
 @nox.session

@@ -105,6 +105,19 @@ def define_env(env) -> None:
         return (f"Figures and numbers on this page were produced by `gdsc_book` with torch "
                 f"{', '.join(torch_v)} and torchvision {', '.join(tv_v)} on {dates[-1]}.")
 
+    @env.macro
+    def pdf_link() -> str:
+        """The print edition's download button (``gdsc-book pdf`` puts the PDFs at the site's
+        root when the site is published; screen only, like the notebook buttons)."""
+        from gdsc_book import print_edition
+
+        lang = _lang(env)
+        depth = env.page.url.count("/") if env.page else 0
+        href = "../" * depth + print_edition.pdf_name(lang)
+        label = print_edition.LABELS[lang]["download"]
+        return (f'<p class="book-pdf"><a class="md-button" href="{href}" '
+                f'download="{print_edition.pdf_name(lang)}">{label}</a></p>')
+
 
 # --- notebooks: "Open in Colab" and "download" on every chapter page (gdsc_book.notebooks) -----
 

@@ -1,9 +1,15 @@
-"""The built site in headless Chromium, served as GitHub Pages serves it.
+"""The built site in Debian's headless Chromium, offline.
 
-One place for what the browser tests, the reviewers' screenshots (``nox -s screenshots``) and
-the page-weight benchmark share: a local server that puts ``site/`` under the path of
-``site_url`` (``/gdsc-book/``) and answers a missing path with the site's ``404.html``, and
-Debian's Chromium launched with the flags that keep it off the network.
+One place for what the browser tests, the reviewers' screenshots (``nox -s screenshots``), the
+page-weight benchmark and the print edition share: finding and launching Chromium with the
+flags that keep it off the network, and two ways of serving ``site/`` under the path of
+``site_url`` (``/gdsc-book/``):
+
+- :func:`serve`, a real HTTP server on 127.0.0.1 that answers a missing path with the site's
+  ``404.html``, as GitHub Pages does. The site tests use it: the search runs in a web worker
+  and the reader's console must see real responses.
+- :class:`SiteServer`, which answers a browser context's requests itself (no port), and can add
+  URLs from memory or from other files: the print edition's page and fonts.
 
     python -m gdsc_book.site_browser screenshots --site site --out build/screenshots
 """
@@ -14,19 +20,24 @@ import argparse
 import contextlib
 import functools
 import http.server
+import mimetypes
 import os
 import shutil
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
+
+from gdsc_book.errors import BookError
 
 # Without the background-networking flags Chromium keeps dialling Google from an offline machine.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 INSTALL_HINT = ("install Debian's Chromium (`apt-get install chromium`) and the test extras "
                 "(`pip install -e '.[docs,test]'`), or set GDSC_BOOK_CHROMIUM to a Chromium binary")
+ORIGIN = "http://book.localhost"  # never resolved: SiteServer answers every request itself
+_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 WIDTHS = {"desktop": 1280, "phone": 390}
 SCHEMES = ("light", "dark")
 
@@ -39,8 +50,26 @@ def base_path(root: Path) -> str:
 
 
 def find_chromium() -> str | None:
-    return (os.environ.get("GDSC_BOOK_CHROMIUM") or shutil.which("chromium")
-            or shutil.which("chromium-browser"))
+    """$GDSC_BOOK_CHROMIUM, else the first Chromium (or Chrome) on PATH."""
+    given = os.environ.get("GDSC_BOOK_CHROMIUM")
+    if given:
+        return given
+    return next((p for p in map(shutil.which, _NAMES) if p), None)
+
+
+def require_chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        raise BookError(f"no Chromium found: {INSTALL_HINT}")
+    return path
+
+
+def sync_api():
+    try:
+        from playwright import sync_api
+    except ImportError as exc:
+        raise BookError("Playwright is missing: pip install -e '.[docs]'") from exc
+    return sync_api
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -86,10 +115,61 @@ def serve(site: Path, base_path: str) -> Iterator[str]:
 
 
 def launch(playwright, **kwargs):
-    chromium = find_chromium()
-    if chromium is None:
-        raise RuntimeError(f"no Chromium found: {INSTALL_HINT}")
-    return playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, **kwargs)
+    return playwright.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS,
+                                      **kwargs)
+
+
+Answer = tuple[bytes, str]  # body and content type
+
+
+class SiteServer:
+    """Answers a browser context's requests from a built site, at ``ORIGIN + base_path``.
+
+    ``extra`` maps an absolute URL path to a file or to a function returning (body, type),
+    for what is not a file of the site (a page put together in memory, a font from a package).
+    """
+
+    def __init__(self, site: Path, base_path: str = "/",
+                 extra: dict[str, Path | Callable[[], Answer]] | None = None):
+        self.site = Path(site).resolve()
+        self.base_path = base_path if base_path.endswith("/") else base_path + "/"
+        self.extra = dict(extra or {})
+        self.problems: list[str] = []
+
+    def url(self, path: str = "") -> str:
+        return ORIGIN + self.base_path + path
+
+    def _file(self, path: str) -> Path | None:
+        if not path.startswith(self.base_path):
+            return None
+        target = (self.site / unquote(path[len(self.base_path):])).resolve()
+        if not target.is_relative_to(self.site):
+            return None
+        if target.is_dir():
+            target = target / "index.html"
+        return target if target.is_file() else None
+
+    def handle(self, route) -> None:
+        url = urlsplit(route.request.url)
+        if f"{url.scheme}://{url.netloc}" != ORIGIN:
+            self.problems.append(f"request outside the site: {route.request.url}")
+            route.abort()
+            return
+        answer = self.extra.get(url.path)
+        if callable(answer):
+            body, kind = answer()
+            route.fulfill(body=body, content_type=kind)
+            return
+        target = answer if answer is not None else self._file(url.path)
+        if target is None:
+            self.problems.append(f"404: {url.path}")
+            route.fulfill(status=404, body=b"not found")
+            return
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        route.fulfill(body=Path(target).read_bytes(), content_type=kind)
+
+    def attach(self, context) -> None:
+        context.route("**/*", self.handle)
 
 
 def wait_until_typeset(page) -> None:
