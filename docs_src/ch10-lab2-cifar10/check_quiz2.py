@@ -2,4 +2,4 @@
 # pretrain_mnist and finetune), with the same checks and budget as `gdsc-book grade quiz2`.
 from gdsc_book.grading import check_notebook
 
-check_notebook("quiz2", globals())
+passed = check_notebook("quiz2", globals())  # True when every required check passes

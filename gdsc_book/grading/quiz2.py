@@ -316,10 +316,11 @@ def carried_share(before: list[tuple[str, torch.Tensor]], model: torch.nn.Module
     """Share of the MNIST model's weights that the fine-tuned model still carries: a tensor
     counts when one of the same shape (or the same after averaging the input channels of an
     inflated first convolution) points the same way (cosine >= 0.5). A fresh initialization
-    gives a cosine near 0."""
+    gives a cosine near 0. The last layer (the digit head) is left out: a fine-tune replaces
+    it."""
     after = [w for _, w in _weights(model)]
     total = carried = 0
-    for _, w in before:
+    for _, w in before[:-1] if len(before) > 1 else before:
         total += w.numel()
         best = 0.0
         for a in after:

@@ -74,7 +74,7 @@ def namespace_module(namespace) -> types.ModuleType:
         return namespace
     module = types.ModuleType(MODULE_NAME)
     module.__dict__.update(namespace)
-    module.__file__ = namespace.get("__file__", "<notebook>")
+    module.__file__ = namespace.get("__file__", "notebook")
     return module
 
 
