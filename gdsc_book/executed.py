@@ -152,6 +152,8 @@ def execute(site: Site, slug: str, lang: str, timeout: int = 3600):
     replace += [(str(cache_dir()), "~/.cache/gdsc-book"), (str(site.root), "."),
                 (str(Path.home()), "~")]
     _scrub_outputs(nb, replace)
+    for cell in nb.cells:  # run timestamps would make every refresh rewrite the file
+        cell.metadata.pop("execution", None)
     v = library_versions()
     info = {"date": time.strftime("%Y-%m-%d"), "machine": _machine(), "seconds": f"{seconds:.0f}",
             "versions": f"gdsc-book {v['gdsc_book']}, PyTorch {v['torch']}"}

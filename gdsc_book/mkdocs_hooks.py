@@ -7,6 +7,7 @@ they were in ``docs/assets/mathjax``, so every language build gets them.
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 from mkdocs.plugins import event_priority
@@ -89,3 +90,45 @@ def _set_notebook_alternates(f, config) -> None:
             prefix = "" if lang == default else f"{lang}/"
             alternates[lang] = SimpleNamespace(url=f"{prefix}{stem}/", locale=lang)
     f.alternates = alternates
+
+
+_HEADING = re.compile(r'<h(?P<level>[1-6])(?P<pre>[^>]*?)\sid="(?P<id>[^"]*)"(?P<post>[^>]*)>'
+                      r'(?P<body>.*?)</h(?P=level)>', re.S)
+
+
+def on_page_content(html, page, config, files):
+    """Notebook pages: the table of contents and the headings share one set of anchors.
+
+    mkdocs-jupyter slugs the TOC with Python-Markdown's ASCII slugify (``_1`` for a Hangul
+    heading, ``quiz-1_1`` for a repeated one) but the headings with its own, so Korean and
+    repeated headings got TOC links to nowhere. Both get the book's Unicode anchors instead
+    (``pymdownx.slugs``, as on every other page), numbered in order when they repeat.
+    """
+    if not page.file.src_uri.endswith(".ipynb") or page.toc is None:
+        return html
+    from pymdownx.slugs import slugify
+
+    items, stack = [], list(reversed(list(page.toc)))
+    while stack:  # the TOC in document order
+        item = stack.pop()
+        items.append(item)
+        stack.extend(reversed(list(item.children)))
+    headings = list(_HEADING.finditer(html))
+    if len(headings) != len(items):
+        return html  # not the same headings: leave both as they were
+    slug = slugify(case="lower", normalize="NFC")
+    used: dict[str, int] = {}
+    out, last = [], 0
+    for m, item in zip(headings, items):
+        base = slug(item.title, "-")
+        n = used.get(base, 0)
+        used[base] = n + 1
+        new = base if n == 0 else f"{base}_{n}"
+        body = m.group("body").replace(f'href="#{m.group("id")}"', f'href="#{new}"')
+        out.append(html[last:m.start()])
+        out.append(f'<h{m.group("level")}{m.group("pre")} id="{new}"{m.group("post")}>{body}'
+                   f'</h{m.group("level")}>')
+        last = m.end()
+        item.id = new
+    out.append(html[last:])
+    return "".join(out)

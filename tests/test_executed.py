@@ -108,3 +108,28 @@ def test_execute_labels_scrubs_and_refreshes(book, monkeypatch):  # noqa: F811
     (book / "docs_src" / "ch09-test" / "hello.py").write_text("print(7)\n")
     assert executed.refresh(site, "ch09-test", "en") == "stale"
     assert executed.refresh(site, "ch09-test", "ko") == "missing"
+
+
+@pytest.mark.parametrize("lang", notebooks.LANGS)
+def test_executed_notebooks_are_site_pages_linked_from_the_labs(lang):
+    """mkdocs-jupyter renders them (cells and outputs, not raw JSON), in each language, and the
+    lab page's link lands on the executed page of its own language."""
+    from urllib.parse import urljoin
+
+    from .site_build import built_site, page_url
+
+    site = built_site()
+    passed = {"ko": "필수 검사를 모두 통과했습니다.", "en": "All required checks passed."}[lang]
+    for slug in LABS:
+        target = page_url(f"executed/{slug}", lang)
+        html = (site / target / "index.html").read_text(encoding="utf-8")
+        assert f'<html lang="{lang}"' in html and '"cell_type"' not in html
+        assert "jp-OutputArea" in html and "jp-Cell" in html
+        assert ("(실행된 노트북)" if lang == "ko" else "(executed notebook)") in html
+        if slug == "ch09-lab1-mnist":
+            assert passed in html  # the check cell's report, as it ran
+        lab = page_url(slug, lang)
+        lab_html = (site / lab / "index.html").read_text(encoding="utf-8")
+        word = "실행된 노트북" if lang == "ko" else "executed notebook"
+        hrefs = re.findall(rf'<a href="([^"]*executed/[^"]*)">{word}</a>', lab_html)
+        assert [urljoin("/" + lab, h) for h in hrefs] == ["/" + target], hrefs  # in the text

@@ -194,3 +194,37 @@ def test_bad_input_exits_2_without_a_traceback(tmp_path):
         assert words in r.stderr and "Traceback" not in r.stderr, r.stderr
     r = _cli("quiz3", QUIZ1_REFERENCE)
     assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+# ---------------------------------------------------------------- the contract on the pages
+
+CONTRACT = {  # page: (quiz module, Korean heading, English heading)
+    "ch09-lab1-mnist": ("quiz1", "## Quiz 1 채점기", "## The Quiz 1 grader"),
+    "ch10-lab2-cifar10": ("quiz2", "## Quiz 2 채점기", "## The Quiz 2 grader"),
+}
+
+
+@pytest.mark.parametrize("page", sorted(CONTRACT))
+def test_lab_pages_state_the_graders_contract_and_budget(page):
+    """What the grader calls and at what budget is what the page says, in both languages."""
+    import importlib
+
+    from .pages import DOCS
+
+    quiz, ko, en = CONTRACT[page]
+    module = importlib.import_module(f"gdsc_book.grading.{quiz}")
+    for path, heading, epochs, tol in (
+            (DOCS / f"{page}.md", ko, "{n}에폭", "{p}%p"),
+            (DOCS / f"{page}.en.md", en, "{n} epoch", "{p} percentage points")):
+        text = path.read_text(encoding="utf-8")
+        assert heading in text, path.name
+        section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+        for name in module.FUNCTIONS + getattr(module, "CHALLENGE", []):
+            assert f"`{name}(" in section, (path.name, name)
+        b = module.BUDGET
+        for key in ("train_images", "test_images", "mnist_images"):
+            if key in b:
+                assert f"{b[key]:,}" in section, (path.name, key)
+        assert epochs.format(n=b["epochs"]) in section, path.name
+        assert tol.format(p=f"{module.TOLERANCE * 100:.1f}") in section, path.name
+        assert f"gdsc-book grade {quiz} " in section

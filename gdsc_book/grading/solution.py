@@ -92,7 +92,11 @@ def describe(exc: BaseException) -> str:
     where = ""
     for frame in traceback.extract_tb(exc.__traceback__):
         name = frame.filename
-        if not (name.startswith(grader) or "site-packages" in name or name.startswith("<frozen")):
-            where = f" ({Path(name.split(' [cell')[0]).name}{name[len(name.split(' [cell')[0]):]}"
-            where += f", line {frame.lineno})"
+        if name.startswith(grader) or "site-packages" in name or name.startswith("<frozen"):
+            continue
+        if "ipykernel_" in name or name.startswith("<ipython-input"):
+            where = f" (notebook cell, line {frame.lineno})"  # Jupyter's temporary cell files
+        else:
+            base = name.split(" [cell")[0]  # ours: "quiz1.ipynb [cell 3]"
+            where = f" ({Path(base).name}{name[len(base):]}, line {frame.lineno})"
     return f"{type(exc).__name__}: {exc}{where}"
