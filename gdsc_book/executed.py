@@ -184,8 +184,8 @@ def refresh(site: Site, slug: str, lang: str, check: bool = False) -> str:
             ran = next(runs)
             cell.outputs, cell.execution_count = ran.outputs, ran.execution_count
     _label(slug, lang, fresh, meta["executed"])
-    fresh.metadata["gdsc_book"] = meta
-    text = nbformat.writes(fresh, version=4) + "\n"
+    fresh.metadata = old.metadata  # the kernel's language_info from the run, and ours
+    text = _text(fresh)
     if text == path.read_text(encoding="utf-8"):
         return "current"
     if not check:
@@ -193,18 +193,26 @@ def refresh(site: Site, slug: str, lang: str, check: bool = False) -> str:
     return "refreshed"
 
 
-def write(site: Site, slugs=None, timeout: int = 3600, log=print) -> list[Path]:
-    """Execute and write the executed notebooks of ``slugs`` (default: the labs)."""
+def _text(nb) -> str:
     import nbformat
 
+    return nbformat.writes(nb, version=4) + "\n"
+
+
+def save(site: Site, slug: str, lang: str, nb) -> Path:
+    path = executed_path(site, slug, lang)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_text(nb), encoding="utf-8")
+    return path
+
+
+def write(site: Site, slugs=None, timeout: int = 3600, log=print) -> list[Path]:
+    """Execute and write the executed notebooks of ``slugs`` (default: the labs)."""
     written = []
     for slug in slugs or EXECUTED:
         for lang in LANGS:
             t0 = time.perf_counter()
-            nb = execute(site, slug, lang, timeout=timeout)
-            path = executed_path(site, slug, lang)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(nbformat.writes(nb, version=4) + "\n", encoding="utf-8")
+            path = save(site, slug, lang, execute(site, slug, lang, timeout=timeout))
             log(f"{path.relative_to(site.root)}: executed in {time.perf_counter() - t0:.0f} s")
             written.append(path)
     return written

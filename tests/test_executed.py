@@ -91,9 +91,7 @@ def test_execute_labels_scrubs_and_refreshes(book, monkeypatch):  # noqa: F811
         "from pathlib import Path\n\nprint(6 * 7, Path.cwd())\nepochs = 3\n"
         "print(list(range(5000))[-1:])  # .subset(5_000)\n")
     nb = executed.execute(site, "ch09-test", "en")
-    path = executed.executed_path(site, "ch09-test", "en")
-    path.parent.mkdir(parents=True)
-    nbformat.write(nb, path)
+    path = executed.save(site, "ch09-test", "en", nb)
     title = nb.cells[0].source
     assert title.startswith("# 9. Test chapter (executed notebook)")
     assert "- cell 2: subset 5,000" in title and "took" in title
