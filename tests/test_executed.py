@@ -132,3 +132,21 @@ def test_executed_notebooks_are_site_pages_linked_from_the_labs(lang):
         word = "실행된 노트북" if lang == "ko" else "executed notebook"
         hrefs = re.findall(rf'<a href="([^"]*executed/[^"]*)">{word}</a>', lab_html)
         assert [urljoin("/" + lab, h) for h in hrefs] == ["/" + target], hrefs  # in the text
+
+
+@pytest.mark.slow
+def test_check_cells_on_the_handout_and_on_the_answers(capsys):
+    """The check cells' other two cases: Lab 1's cell on the hand-out (the template's stubs)
+    fails with hints and does not raise; Lab 2's cell on the reference answers passes."""
+    import runpy
+
+    from gdsc_book.grading import check_notebook
+
+    handout = runpy.run_path(str(ROOT / "templates" / "quiz" / "quiz1.py"), run_name="nb")
+    assert check_notebook("quiz1", handout, lang="en") is False
+    out = capsys.readouterr().out
+    assert "NotImplementedError: build the model" in out and "hint:" in out
+    answers = runpy.run_path(str(ROOT / "tests" / "fixtures" / "quiz" / "quiz2_reference.py"),
+                             run_name="nb")
+    assert check_notebook("quiz2", answers, lang="en") is True
+    assert "All required checks passed." in capsys.readouterr().out
