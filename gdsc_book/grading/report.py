@@ -19,6 +19,14 @@ _WORDS = {
 }
 
 
+def _pad(s: str, width: int) -> str:
+    """Left-justify by display width: a Hangul syllable takes two columns in a terminal."""
+    import unicodedata
+
+    cols = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+    return s + " " * max(width - cols, 0)
+
+
 def text(ko: str, en: str) -> dict:
     """One message in both languages."""
     return {"ko": ko, "en": en}
@@ -86,11 +94,11 @@ class Report:
             elif c.found:
                 lines.append(f"    {c.found[lang]}")
         width = max(len(c.id) for c in self.checks)
-        lines += ["", f"{w['check']:<{width}}  {w['kind']:<9}  {w['status']}",
+        lines += ["", f"{_pad(w['check'], width)}  {_pad(w['kind'], 9)}  {w['status']}",
                   f"{'-' * width}  {'-' * 9}  {'-' * 7}"]
         for c in self.checks:
             kind = w["required"] if c.required else w["challenge"]
-            lines.append(f"{c.id:<{width}}  {kind:<9}  {w[c.status]}")
+            lines.append(f"{c.id:<{width}}  {_pad(kind, 9)}  {w[c.status]}")
         lines += ["", w["ok"] if self.passed else w["bad"].format(n=len(self.failed))]
         return "\n".join(lines)
 
