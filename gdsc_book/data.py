@@ -337,3 +337,89 @@ def _download(name: str, root: Path) -> None:
             target = root / entry.name
             if not target.exists():
                 entry.replace(target)
+
+
+# ---------------------------------------------------------------- torchvision's CIFAR10 offline
+
+CIFAR10_BATCHES = "cifar-10-batches-py"
+_CIFAR10_MANIFEST = "gdsc-book-md5.json"  # our files' MD5 sums, written last: the copy is whole
+
+
+def torchvision_cifar10_root(data_root: str | os.PathLike | None = None) -> Path:
+    """A folder that ``torchvision.datasets.CIFAR10(root, download=False)`` reads, offline.
+
+    The original ``cifar-10-batches-py`` when a data root holds it; otherwise torchvision's
+    own layout (five pickled training batches, a test batch, ``batches.meta``) is written once
+    into the cache from the JPEG copy, through :func:`load` (same pixels, same tensor cache).
+    The training images are shuffled with a fixed seed, as in the original batches, so any
+    slice of them holds every class. torchvision checks the original files' MD5 sums, which a
+    re-encoded copy cannot match: open it inside :func:`accept_cifar10_copy`.
+    """
+    roots = data_roots(data_root)
+    for root in roots:
+        if (root / CIFAR10_BATCHES / "batches.meta").exists():
+            return root
+    fp = fingerprint("cifar10", data_root)["sha256"]
+    root = cache_dir() / "cifar10-torchvision" / fp[:16]
+    folder = root / CIFAR10_BATCHES
+    if (folder / _CIFAR10_MANIFEST).exists():
+        return root
+    import json
+    import pickle
+
+    def dump(name: str, obj) -> str:
+        blob = pickle.dumps(obj, protocol=4)
+        write_atomically(folder / name, lambda f: f.write(blob))
+        return hashlib.md5(blob).hexdigest()
+
+    md5 = {}
+    for train in (True, False):
+        ds = load("cifar10", train=train, data_root=data_root)
+        order = torch.randperm(len(ds), generator=torch.Generator().manual_seed(0))
+        images = ds.images[order].reshape(len(ds), -1).numpy()  # rows of R, G, B planes
+        labels = ds.labels[order].tolist()
+        names = [f"data_batch_{i + 1}" for i in range(5)] if train else ["test_batch"]
+        size = len(ds) // len(names)
+        for i, name in enumerate(names):
+            part = slice(i * size, (i + 1) * size)
+            md5[name] = dump(name, {
+                "batch_label": f"{name} (gdsc-book, from {ds.source})",
+                "labels": labels[part], "data": np.ascontiguousarray(images[part]),
+                "filenames": [f"{k:05d}.png" for k in range(part.start, part.stop)],
+            })
+    md5["batches.meta"] = dump("batches.meta", {"num_cases_per_batch": size,
+                                                "label_names": CIFAR10_CLASSES, "num_vis": 3072})
+    write_atomically(folder / _CIFAR10_MANIFEST, lambda f: f.write(json.dumps(md5).encode()))
+    return root
+
+
+class accept_cifar10_copy:  # noqa: N801 - used as a `with` statement, like a function
+    """Within ``with accept_cifar10_copy(root):`` torchvision's ``CIFAR10`` accepts the files
+    :func:`torchvision_cifar10_root` wrote: it checks them against their own MD5 sums instead
+    of the original ones (still a real check: a damaged file is refused). Nothing changes for
+    the original files."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.manifest = Path(root) / CIFAR10_BATCHES / _CIFAR10_MANIFEST
+        self.saved = None
+
+    def __enter__(self):
+        if self.manifest.exists():
+            import json
+
+            from torchvision.datasets import CIFAR10
+
+            md5 = json.loads(self.manifest.read_text())
+            self.saved = (CIFAR10.train_list, CIFAR10.test_list, CIFAR10.meta)
+            CIFAR10.train_list = [[n, md5[n]] for n, _ in CIFAR10.train_list]
+            CIFAR10.test_list = [[n, md5[n]] for n, _ in CIFAR10.test_list]
+            CIFAR10.meta = dict(CIFAR10.meta, md5=md5["batches.meta"])
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            from torchvision.datasets import CIFAR10
+
+            CIFAR10.train_list, CIFAR10.test_list, CIFAR10.meta = self.saved
+            self.saved = None
+        return False

@@ -8,6 +8,7 @@ they were in ``docs/assets/mathjax``, so every language build gets them.
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 from mkdocs.plugins import event_priority
@@ -150,3 +151,85 @@ def on_page_markdown(markdown, page, config, files):
     if "<quiz>" not in markdown and not isinstance(page.meta.get("quiz"), dict):
         page.meta["quiz"] = {"enabled": False}
     return markdown
+
+
+_HEADING = re.compile(r'<h(?P<level>[1-6])(?P<pre>[^>]*?)\sid="(?P<id>[^"]*)"(?P<post>[^>]*)>'
+                      r'(?P<body>.*?)</h(?P=level)>', re.S)
+
+
+_KEEP_RAW = re.compile(r"(<(pre|code|script|style)\b.*?</\2>)", re.S)
+_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+_INLINE_MATH = re.compile(r"(?<![\\$])\$(?=\S)([^$\n]+?)(?<=\S)\$(?!\$)")
+
+
+def _typeset_notebook_math(html: str) -> str:
+    """Markdown cells keep ``$...$``; mark it up as arithmatex does on the other pages, so the
+    site's MathJax (which typesets ``.arithmatex`` only) shows it. Code and outputs stay raw."""
+    parts = _KEEP_RAW.split(html)
+    out = []
+    i = 0
+    while i < len(parts):
+        text = parts[i]
+        text = _DISPLAY_MATH.sub(lambda m: f'<div class="arithmatex">\\[{m.group(1)}\\]</div>',
+                                 text)
+        text = _INLINE_MATH.sub(lambda m: f'<span class="arithmatex">\\({m.group(1)}\\)</span>',
+                                text)
+        out.append(text)
+        if i + 1 < len(parts):
+            out.append(parts[i + 1])  # the <pre>/<code>/<script>/<style> block, untouched
+        i += 3
+    return "".join(out)
+
+
+def _notebook_page(html: str, page, config) -> str:
+    """A notebook shown as a page: its math typeset, and its links and images into the hosted
+    site (written for Colab) pointed at this site, so the page needs no network."""
+    site_url = config.get("site_url") or ""
+    if site_url:
+        root = "../" * page.file.dest_uri.count("/")
+        html = html.replace(f'src="{site_url}', f'src="{root}')
+        html = html.replace(f'href="{site_url}', f'href="{root}')
+    html = html.replace('<script src=""> </script>', "")  # mkdocs-jupyter's empty require.js slot
+    return _typeset_notebook_math(html)
+
+
+def on_page_content(html, page, config, files):
+    """Notebook pages: math typeset and offline links (:func:`_notebook_page`); the table of
+    contents and the headings share one set of anchors.
+
+    mkdocs-jupyter slugs the TOC with Python-Markdown's ASCII slugify (``_1`` for a Hangul
+    heading, ``quiz-1_1`` for a repeated one) but the headings with its own, so Korean and
+    repeated headings got TOC links to nowhere. Both get the book's Unicode anchors instead
+    (``pymdownx.slugs``, as on every other page), numbered in order when they repeat.
+    """
+    if not page.file.src_uri.endswith(".ipynb"):
+        return html
+    html = _notebook_page(html, page, config)
+    if page.toc is None:
+        return html
+    from pymdownx.slugs import slugify
+
+    items, stack = [], list(reversed(list(page.toc)))
+    while stack:  # the TOC in document order
+        item = stack.pop()
+        items.append(item)
+        stack.extend(reversed(list(item.children)))
+    headings = list(_HEADING.finditer(html))
+    if len(headings) != len(items):
+        return html  # not the same headings: leave both as they were
+    slug = slugify(case="lower", normalize="NFC")
+    used: dict[str, int] = {}
+    out, last = [], 0
+    for m, item in zip(headings, items):
+        base = slug(item.title, "-")
+        n = used.get(base, 0)
+        used[base] = n + 1
+        new = base if n == 0 else f"{base}_{n}"
+        body = m.group("body").replace(f'href="#{m.group("id")}"', f'href="#{new}"')
+        out.append(html[last:m.start()])
+        out.append(f'<h{m.group("level")}{m.group("pre")} id="{new}"{m.group("post")}>{body}'
+                   f'</h{m.group("level")}>')
+        last = m.end()
+        item.id = new
+    out.append(html[last:])
+    return "".join(out)

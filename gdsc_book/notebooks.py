@@ -30,6 +30,7 @@ _ADMONITION = re.compile(r"""^(?P<kind>!!!|\?\?\?\+?)\s+(?P<type>[\w-]+)(?:\s+"(
 _TAB = re.compile(r"""^===\+?\s+"(?P<title>[^"]*)"\s*$""")
 _ATTRS = re.compile(r"\s*\{\s*[#.:][^}]*\}\s*$|\{\s*width=[^}]*\}")
 _PAGE_LINK = re.compile(r"\]\((?P<page>[a-z0-9-]+)(?:\.en)?\.md(?P<anchor>#[^)]*)?\)")
+_EXECUTED_LINK = re.compile(r"\]\(executed/(?P<slug>[a-z0-9-]+)(?:\.en)?\.ipynb\)")
 _SECTION_MARK = re.compile(r"^\s*#\s*--8<--\s*\[(start|end):[^\]]*\]\s*$")
 
 _LABELS = {
@@ -306,6 +307,9 @@ def page_cells(site: Site, slug: str, lang: str, text: str) -> list[tuple[str, s
             continue
         if re.match(r"^#{1,6} ", line) and md:
             flush()
+        # Executed notebooks are site pages: outside the site, link to the published one.
+        line = _EXECUTED_LINK.sub(
+            lambda m: f"]({site.page_url('executed/' + m.group('slug'), lang)})", line)
         md.append(_PAGE_LINK.sub(page_link, line))
         i += 1
     flush()
@@ -321,7 +325,9 @@ def _datasets(codes: list[str]) -> list[str]:
 def setup_cell(site: Site, lang: str, datasets: list[str]) -> str:
     labels = _LABELS[lang]
     comment = labels["setup"].format(data=labels["data"] if datasets else "")
-    lines = [comment, "import sys", "", 'if "google.colab" in sys.modules:',
+    lines = [comment, "import os", "import sys", "",
+             f'os.environ["GDSC_BOOK_LANG"] = "{lang}"  # the check cells report in {lang}',
+             'if "google.colab" in sys.modules:',
              f'    %pip install -q "gdsc-book @ git+{site.repo_url}"']
     if datasets:
         lines.append(f"    !gdsc-book data download {' '.join(datasets)}")
