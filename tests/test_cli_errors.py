@@ -246,3 +246,28 @@ def test_help_and_version_do_not_import_torch():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "usage: gdsc-book" in r.stdout and "gdsc-book 0." in r.stdout
+
+
+def test_interrupted_repeat_keeps_finished_runs_in_strict_json(tmp_path, capsys, monkeypatch,
+                                                               one_thread):
+    import gdsc_book.recipes as recipes
+
+    original, calls = recipes.run, []
+
+    def second_run_interrupted(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(*a, **k)
+
+    monkeypatch.setattr(recipes, "run", second_run_interrupted)
+    out = tmp_path / "r.json"
+    argv = _repeat(out)
+    argv[argv.index("--runs") + 1] = "2"
+    capsys.readouterr()
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert f"finished runs are kept in {out}" in err
+    assert "Continue with the same command:\n  gdsc-book repeat " in err
+    saved = json.loads(out.read_text(), parse_constant=pytest.fail)  # one run: no bare NaN
+    assert [r["seed"] for r in saved["runs"]] == [0]
