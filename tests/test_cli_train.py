@@ -76,7 +76,7 @@ def test_bad_input_exits_2_with_a_clear_message_and_overwrites_nothing(tmp_path,
            capsys, "corrupt")
     _fails(["inspect", str(ck)], capsys, "corrupt")
     _fails(BASE + ["--model", "mlp", "--epochs", "1", "--checkpoint", str(ck)], capsys,
-           "exists: pass --resume")
+           "exists. Pass --resume")
     assert ck.read_bytes() == b"garbage, not a checkpoint"
     _fails(BASE + ["--model", "mlp", "--epochs", "1", "--patience", "2"], capsys,
            "--val-fraction")
@@ -92,7 +92,7 @@ def test_resume_with_other_settings_is_refused(tmp_path, capsys):
     assert main(BASE + ["--model", "softmax", "--epochs", "1", "--checkpoint", str(ck)]) == 0
     before = ck.read_bytes()
     _fails(BASE + ["--model", "softmax", "--epochs", "1", "--lr", "0.5", "--checkpoint", str(ck),
-                   "--resume"], capsys, "settings differ")
+                   "--resume"], capsys, "holds another run")
     assert ck.read_bytes() == before
 
 

@@ -20,6 +20,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from gdsc_book import inputs, outputs
     from gdsc_book.figures import registry
 
     if args.list:
@@ -31,6 +32,10 @@ def run(args) -> int:
     out = args.out or Path("build/quick" if args.quick else "docs")
     if not args.quick and args.out is None and not Path("mkdocs.yml").exists():
         raise BookError("run from the project root (where mkdocs.yml is), or pass --out DIR")
+    outputs.check_folder(out, "--out")
+    if args.data_root is not None:  # honoured or refused, never silently skipped
+        for name in sorted({d for spec in registry.select(args.names) for d in spec.data}):
+            inputs.require_data(name, args.data_root)
     results = registry.build(args.names, budget, out, args.data_root, args.force, args.keep_going)
     failed = [r for r in results if r.status == "failed"]
     return 1 if failed else 0

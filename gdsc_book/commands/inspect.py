@@ -12,9 +12,11 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from gdsc_book.checkpoint import describe, load_checkpoint
+    from gdsc_book.checkpoint import describe
+    from gdsc_book.inputs import load_checked_checkpoint
+    from gdsc_book.report import percent
 
-    state = load_checkpoint(args.checkpoint)
+    state = load_checked_checkpoint(args.checkpoint)  # wrong types: a clear error, not a trace
     print(f"{args.checkpoint}  ({args.checkpoint.stat().st_size / 1e6:.2f} MB, loaded with "
           f"torch.load(weights_only=True))")
     rows = describe(state)
@@ -26,11 +28,11 @@ def run(args) -> int:
         print("  per epoch:")
         for e in range(len(hist["train_loss"])):
             cols = [f"epoch {e + 1:>3}", f"train_loss {hist['train_loss'][e]:.4f}",
-                    f"train_acc {hist['train_acc'][e]:.4f}"]
+                    f"train_acc {percent(hist['train_acc'][e])}"]
             if hist.get("val_acc"):
-                cols.append(f"val_acc {hist['val_acc'][e]:.4f}")
+                cols.append(f"val_acc {percent(hist['val_acc'][e])}")
             if hist.get("test_acc"):
-                cols.append(f"test_acc {hist['test_acc'][e]:.4f}")
+                cols.append(f"test_acc {percent(hist['test_acc'][e])}")
             cols.append(f"{hist['seconds'][e]:.1f} s")
             print("    " + "  ".join(cols))
     return 0

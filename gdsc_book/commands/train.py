@@ -1,7 +1,14 @@
-"""``gdsc-book train``: train a model of the book on a dataset, with a checkpoint to resume."""
+"""``gdsc-book train``: train a model of the book on a dataset, with a checkpoint to resume.
+
+The order is what makes a bad call cheap: check every option (:class:`gdsc_book.config.RunConfig`),
+the device and the checkpoint location; then load the data and build the model; then compare a
+resumed checkpoint with both; only then train.
+"""
 
 from __future__ import annotations
 
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -18,7 +25,7 @@ def add_arguments(p) -> None:
     p.add_argument("--dataset", default="mnist", choices=DATASETS)
     p.add_argument("--model", required=True, choices=MODELS)
     p.add_argument("--epochs", type=int, help="epochs (default: the model's recipe)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="0 to 2**32-1 (default: 0)")
     p.add_argument("--checkpoint", type=Path, help="checkpoint file, written after every epoch")
     p.add_argument("--resume", action="store_true", help="continue the run saved in --checkpoint")
     p.add_argument("--force", action="store_true",
@@ -33,68 +40,121 @@ def add_arguments(p) -> None:
     p.add_argument("--patience", type=int, help="stop after this many epochs without a better "
                    "validation accuracy (needs --val-fraction)")
     p.add_argument("--subset", type=int, help="train on a random subset of this many examples")
-    p.add_argument("--device", help="cpu, cuda, ... (default: a GPU if there is one)")
+    p.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: a GPU if there is one)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def run(args) -> int:
-    from gdsc_book import data
+def resume_command(argv: list[str]) -> str:
+    """The command line that continues this run: the same options, ``--resume``, no ``--force``."""
+    args = [a for a in argv if a != "--force"]
+    if "--resume" not in args:
+        args.append("--resume")
+    return shlex.join(["gdsc-book", *args])
+
+
+def _interrupted(args, ck: Path | None, epochs: int) -> int:
     from gdsc_book.checkpoint import load_checkpoint
+
+    if ck is None:
+        msg = ("interrupted. Nothing was saved (no --checkpoint was given), so the run cannot "
+               "be resumed; pass --checkpoint FILE next time to keep every finished epoch")
+    elif not ck.exists():
+        msg = (f"interrupted before the first epoch finished: no checkpoint was written to {ck}. "
+               f"Run the same command again to start over")
+    else:
+        epoch = load_checkpoint(ck)["epoch"]
+        msg = (f"interrupted. Kept checkpoint {ck} (epoch {epoch} of {epochs} finished). "
+               f"Resume with:\n  {resume_command(getattr(args, '_argv', []))}")
+    print(f"gdsc-book train: {msg}", file=sys.stderr)
+    return 130
+
+
+def _write_failed(ck: Path | None, exc: BaseException) -> BookError:
+    reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:160]
+    where = f"the checkpoint {ck}" if ck is not None else "a file"
+    return BookError(f"could not write {where} ({reason}); is the disk full? The previous "
+                     f"checkpoint, if any, is intact. Free some space or pass another "
+                     f"--checkpoint, then resume")
+
+
+def _refuse_other_run(state: dict, cfg, ck: Path, model_spec=None, **sizes) -> None:
+    from gdsc_book.config import resume_differences
+
+    diff = resume_differences(state, cfg, model_spec, **sizes)
+    if diff:
+        raise BookError(f"cannot resume from {ck}: it holds another run ({'; '.join(diff)}). "
+                        f"Resume with the checkpoint's settings (`gdsc-book inspect {ck}` "
+                        f"shows them), or start over with --force or another --checkpoint")
+
+
+def run(args) -> int:
+    from gdsc_book import config, inputs, outputs
     from gdsc_book.models import build_model
-    from gdsc_book.train import RECIPES, train_model
+    from gdsc_book.report import percent
+    from gdsc_book.train import RECIPES
 
     # -- check everything before any work, so a bad call overwrites nothing
-    if args.epochs is not None and args.epochs < 0:
-        raise BookError(f"--epochs must be >= 0, got {args.epochs}")
-    if args.subset is not None and args.subset < 2:
-        raise BookError(f"--subset must be >= 2, got {args.subset}")
-    if args.patience is not None and args.val_fraction <= 0:
-        raise BookError("--patience needs a validation split: pass --val-fraction (e.g. 0.1)")
+    cfg = config.RunConfig.from_recipe(
+        args.dataset, args.model, RECIPES.get(args.model, {}), seed=args.seed,
+        val_fraction=args.val_fraction, patience=args.patience, subset=args.subset,
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
+        scheduler=args.scheduler)
+    device = config.resolve_device(args.device)
     if args.resume and args.checkpoint is None:
-        raise BookError("--resume needs --checkpoint PATH")
+        raise BookError("--resume needs the checkpoint to continue. Pass --checkpoint PATH")
     ck = args.checkpoint
+    resumed = None
     if ck is not None:
-        if ck.is_dir():
-            raise BookError(f"--checkpoint {ck} is a folder; give a file path")
+        outputs.check_file(ck, "--checkpoint")
         if args.resume:
-            load_checkpoint(ck)  # missing or corrupt: a clear error now, nothing written
+            resumed = inputs.load_checked_checkpoint(ck)  # missing or corrupt: a clear error
         elif ck.exists() and not args.force:
-            raise BookError(f"{ck} exists: pass --resume to continue it or --force to replace it")
-
-    recipe = dict(RECIPES.get(args.model, {}))
-    for key in ("epochs", "batch_size", "lr", "optimizer", "scheduler"):
-        value = getattr(args, key)
-        if value is not None:
-            recipe[key] = None if value == "none" else value
-    recipe.pop("model", None)
-    if "epochs" not in recipe:
-        raise BookError(f"model {args.model} has no default recipe: pass --epochs N")
-    model_kw = recipe.pop("model_kwargs", {})
+            raise BookError(f"{ck} exists. Pass --resume to continue it or --force to replace it")
+        if resumed is not None:
+            _refuse_other_run(resumed, cfg, ck)  # settings and dataset: before loading any data
+        outputs.report_swept(outputs.sweep_temporaries(ck), ck)
 
     t0 = time.perf_counter()
-    train = data.load(args.dataset, train=True, data_root=args.data_root)
-    test = data.load(args.dataset, train=False, data_root=args.data_root)
-    if args.subset:
-        train = train.subset(args.subset, seed=args.seed)
+    train = inputs.load_split(args.dataset, True, args.data_root)
+    test = inputs.load_split(args.dataset, False, args.data_root)
+    if cfg.subset:
+        train = train.subset(cfg.subset, seed=cfg.seed)
+    config.check_split(len(train), cfg.val_fraction)
     import torch
 
-    torch.manual_seed(args.seed)  # the same seed gives the same initial weights
-    model = build_model(args.model, tuple(train.images.shape[1:]), len(train.classes), **model_kw)
-    history = train_model(
-        model, train, test, seed=args.seed, checkpoint=ck, resume=args.resume,
-        val_fraction=args.val_fraction, patience=args.patience, device=args.device,
-        progress=not args.no_progress, **recipe,
-    )
+    torch.manual_seed(cfg.seed)  # the same seed gives the same initial weights
+    model = build_model(cfg.model, tuple(train.images.shape[1:]), len(train.classes),
+                        **cfg.model_kwargs)
+    if resumed is not None:
+        _refuse_other_run(resumed, cfg, ck, getattr(model, "spec", None),
+                          n_train=config.training_examples(len(train), cfg.val_fraction),
+                          n_test=len(test))
+
+    import gdsc_book.train as train_mod  # looked up now: tests replace train_model
+
+    try:
+        history = train_mod.train_model(
+            model, train, test, checkpoint=ck, resume=resumed is not None, device=device,
+            progress=not args.no_progress, **cfg.train_kwargs())
+    except KeyboardInterrupt:
+        return _interrupted(args, ck, cfg.epochs)
+    except OSError as exc:
+        raise _write_failed(ck, exc) from None
+    except RuntimeError as exc:
+        # torch.save on a full disk: "PytorchStreamWriter failed ... inline_container.cc"
+        if "inline_container" in str(exc) or "PytorchStreamWriter" in str(exc):
+            raise _write_failed(ck, exc) from None
+        raise
     wall = time.perf_counter() - t0
     if not history.test_acc:
-        print(f"{args.dataset} {args.model}: 0 epochs, nothing trained")
+        print(f"{cfg.dataset} {cfg.model}: 0 epochs, nothing trained")
         return 0
     i = (history.best_epoch or history.epochs) - 1
     which = f"best epoch {i + 1} of {history.epochs}" if history.best_epoch else \
         f"epoch {history.epochs}"
     stop = ", stopped early" if history.stopped_early else ""
     saved = f", checkpoint {ck}" if ck is not None else ""
-    print(f"{args.dataset} {args.model} seed {args.seed}: test accuracy "
-          f"{history.test_acc[i]:.2%}, test loss {history.test_loss[i]:.4f} ({which}{stop}), "
+    print(f"{cfg.dataset} {cfg.model} seed {cfg.seed}: test accuracy "
+          f"{percent(history.test_acc[i])}, test loss {history.test_loss[i]:.4f} ({which}{stop}), "
           f"{sum(history.seconds):.1f} s training, {wall:.1f} s wall{saved}")
     return 0
