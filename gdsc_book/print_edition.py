@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from gdsc_book import notebooks
+from gdsc_book import executed, notebooks
 from gdsc_book.errors import BookError
 
 LANGS = notebooks.LANGS
@@ -128,8 +128,12 @@ def page_order(site: Path, lang: str) -> list[str]:
     prefix = "" if lang == notebooks.DEFAULT_LANG else f"{lang}/"
     nav = _soup(home.read_text(encoding="utf-8")).select_one("nav.md-nav--primary")
     order: list[str] = []
+    # The executed lab notebooks are the screen's companion to the labs, which print in full.
+    screen_only = f"{prefix}{executed.EXECUTED_DIR}/"
     for a in nav.select("a.md-nav__link[href]") if nav else []:
         path = urlsplit(urljoin("/" + prefix, a["href"])).path.lstrip("/")
+        if path.startswith(screen_only):
+            continue
         if path not in order and (site / path / "index.html").is_file():
             order.append(path)
     if not order:
