@@ -124,8 +124,10 @@ def tr(lang: str, ko: str, en: str) -> str:
 
 
 def data_note(lang: str, ds) -> str:
-    """A label suffix for a dataset that is a copy, not the original (CIFAR-10's JPEGs)."""
-    if not getattr(ds, "note", None):
+    """A label suffix for a dataset that is a copy, not the original (CIFAR-10's JPEGs).
+
+    ``ds``: the dataset, or its ``note`` as a computation stored it."""
+    if not (ds if isinstance(ds, str) else getattr(ds, "note", None)):
         return ""
     return tr(lang, " (CIFAR-10의 JPEG 사본)", " (JPEG copy of CIFAR-10)")
 
