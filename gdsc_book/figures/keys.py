@@ -21,6 +21,8 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from gdsc_book.errors import BookError
+
 PACKAGE = "gdsc_book"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 FIGURES_MODULE = f"{PACKAGE}.figures"
@@ -36,7 +38,19 @@ DRAWING = frozenset({f"{PACKAGE}.style"})
 def module_path(name: str) -> Path | None:
     """The .py file of ``gdsc_book`` module ``name`` (None when ``name`` is no such module)."""
     if name != PACKAGE and not name.startswith(PACKAGE + "."):
-        return None
+        # A module outside the package that is already imported (a test's figure module):
+        # read the same way, so its figures get the same two keys.
+        import sys
+
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if not file or not file.endswith(".py") or name == "__main__" or \
+                not Path(file).is_absolute():
+            return None
+        installed = ("site-packages", "dist-packages")
+        if any(part in installed for part in Path(file).parts) or \
+                file.startswith((sys.base_prefix, sys.prefix)):
+            return None  # libraries: their versions are in the record
+        return Path(file)
     rel = Path(*name.split(".")[1:])
     for p in (PACKAGE_DIR / rel.with_suffix(".py"), PACKAGE_DIR / rel / "__init__.py"):
         if p.is_file():
@@ -262,20 +276,9 @@ def live_code_hash(func, exclude: frozenset = PIPELINE, extra: tuple[str, ...] =
     from their file."""
     module, name, line = func_location(func)
     if module_path(module) is None:
-        return _outside_hash(func)
+        raise BookError(f"{func.__qualname__}: a figure or a computation must be a function "
+                        f"of an importable module (its key is read from its source)")
     return code_hash(module, name, line, exclude, extra)
-
-
-def _outside_hash(func) -> str:
-    import inspect
-    import sys
-
-    path = Path(inspect.getsourcefile(func) or "")
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    h = hashlib.sha256(text.encode())
-    mod = sys.modules.get(func.__module__)
-    h.update(repr(getattr(mod, "__name__", "")).encode())
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------- figures, read statically
