@@ -129,23 +129,30 @@ def perceptron(ctx):
             "xor_epochs": xor_run.epochs}
 
 
-@figure("ch04_xor_mlp", chapter="ch04", full={"steps": 500, "seeds": 5},
-        quick={"steps": 300, "seeds": 2})
-def xor_mlp(ctx):
-    """Decision boundaries on XOR: an MLP without an activation, with ReLU, and its hidden space."""
-    accs = {act: [P.fit_xor_mlp(act, steps=ctx["steps"], seed=s)[1] for s in range(ctx["seeds"])]
+def _xor_fits(run, steps, seeds):
+    """The computation: XOR accuracy per activation and seed, and two fitted p(1 | x) maps."""
+    accs = {act: [P.fit_xor_mlp(act, steps=steps, seed=s)[1] for s in range(seeds)]
             for act in ("identity", "relu", "tanh")}
-    lin_model, _ = P.fit_xor_mlp("identity", steps=ctx["steps"], seed=ctx.seed)
-    relu_model, _ = P.fit_xor_mlp("relu", steps=ctx["steps"], seed=ctx.seed)
-    hand = P.handmade_xor_net()
-    x, y = P.xor_data()
-    h = P.hidden_features(hand, x).numpy()
-    lo, hi = -0.5, 1.5
-    xx, yy, pts = _mesh(lo, hi)
+    lin_model, _ = P.fit_xor_mlp("identity", steps=steps, seed=run.seed)
+    relu_model, _ = P.fit_xor_mlp("relu", steps=steps, seed=run.seed)
+    xx, _, pts = _mesh(-0.5, 1.5)
     with torch.no_grad():
         # p(output 1 | x): the affine network ends at the cross-entropy optimum, 1/2 everywhere
         probs = [torch.softmax(m(pts), 1)[:, 1].numpy().reshape(xx.shape)
                  for m in (lin_model, relu_model)]
+    return {"accs": accs, "probs": probs}
+
+
+@figure("ch04_xor_mlp", chapter="ch04", full={"steps": 500, "seeds": 5},
+        quick={"steps": 300, "seeds": 2})
+def xor_mlp(ctx):
+    """Decision boundaries on XOR: an MLP without an activation, with ReLU, and its hidden space."""
+    r = ctx.compute(_xor_fits, **ctx.params)
+    accs, probs = r["accs"], r["probs"]
+    x, y = P.xor_data()
+    h = P.hidden_features(P.handmade_xor_net(), x).numpy()
+    lo, hi = -0.5, 1.5
+    xx, yy, _ = _mesh(lo, hi)
     spread = float(np.abs(probs[0] - 0.5).max())
     for lang in LANGS:
         fig, axes = plt.subplots(1, 3, figsize=(13, 4.3))
@@ -213,23 +220,32 @@ def activations(ctx):
             "tanh_grad_max": A.tanh_grad(torch.zeros(1)).item()}
 
 
-@figure("ch04_manifold", chapter="ch04", data=("mnist",),
-        full={"n_roll": 1500, "n_mnist": 1500, "tsne_iter": 1000},
-        quick={"n_roll": 300, "n_mnist": 200, "tsne_iter": 250})
-def manifold(ctx):
-    """A swiss roll unrolled by Isomap, and MNIST digits embedded in 2-D by t-SNE."""
-    x_roll, t_roll = M.swiss_roll(ctx["n_roll"], seed=ctx.seed)
+def _embeddings(run, n_roll, n_mnist, tsne_iter):
+    """The computation: the swiss roll by PCA and Isomap, MNIST by t-SNE, and their scores."""
+    x_roll, t_roll = M.swiss_roll(n_roll, seed=run.seed)
     iso, pca = M.isomap_2d(x_roll), M.pca_2d(x_roll)
-    ds = ctx.load("mnist", train=False).subset(ctx["n_mnist"], seed=ctx.seed)
+    ds = run.load("mnist", train=False).subset(n_mnist, seed=run.seed)
     xm = ds.images.reshape(len(ds.labels), -1).numpy().astype(np.float64) / 255.0
     labels = ds.labels.numpy()
-    emb = M.tsne_2d(xm, seed=ctx.seed, max_iter=ctx["tsne_iter"])
+    emb = M.tsne_2d(xm, seed=run.seed, max_iter=tsne_iter)
     numbers = {
         "roll_dim": M.twonn_dimension(x_roll), "mnist_dim": M.twonn_dimension(xm),
         "mnist_ambient": xm.shape[1], "n_mnist": len(labels), "n_roll": len(t_roll),
         "isomap_score": M.unrolling_score(iso, t_roll), "pca_score": M.unrolling_score(pca, t_roll),
         "tsne_knn": M.knn_accuracy(emb, labels), "pca_knn": M.knn_accuracy(M.pca_2d(xm), labels),
     }
+    return {"x_roll": x_roll, "t_roll": t_roll, "iso": iso, "pca": pca, "emb": emb,
+            "labels": labels, "numbers": numbers}
+
+
+@figure("ch04_manifold", chapter="ch04", data=("mnist",),
+        full={"n_roll": 1500, "n_mnist": 1500, "tsne_iter": 1000},
+        quick={"n_roll": 300, "n_mnist": 200, "tsne_iter": 250})
+def manifold(ctx):
+    """A swiss roll unrolled by Isomap, and MNIST digits embedded in 2-D by t-SNE."""
+    r = ctx.compute(_embeddings, **ctx.params)
+    x_roll, t_roll, iso, pca = r["x_roll"], r["t_roll"], r["iso"], r["pca"]
+    emb, labels, numbers = r["emb"], r["labels"], r["numbers"]
     for lang in LANGS:
         fig = plt.figure(figsize=(15, 4.2))
         ax = fig.add_subplot(1, 4, 1, projection="3d")

@@ -21,11 +21,19 @@ from gdsc_book.style import COLORS, LANGS, tr
 from gdsc_book.train import train_model
 
 
-def _data(ctx, noise: float):
-    train = dd.small_split(ctx.load("mnist", train=True), ctx["n_train"], ctx["size"], seed=0)
-    test = dd.small_split(ctx.load("mnist", train=False), ctx["n_test"], ctx["size"], seed=1)
+def _data(run, n_train, n_test, size, noise: float):
+    train = dd.small_split(run.load("mnist", train=True), n_train, size, seed=0)
+    test = dd.small_split(run.load("mnist", train=False), n_test, size, seed=1)
     y, _ = dd.noisy_labels(train[1], noise, seed=0)
     return (train[0], y), test
+
+
+def _sweep(run, n_train, n_test, size, noise, epochs, lr, widths):
+    """The computation: one MLP per width, trained to (near) zero training error."""
+    train, test = _data(run, n_train, n_test, size, noise)
+    with torch_threads(1):
+        s = dd.width_sweep(train, test, widths, epochs=epochs, lr=lr, seed=run.seed)
+    return s.to_dict()
 
 
 def _pct(ax, axis="y"):
@@ -40,10 +48,8 @@ def _pct(ax, axis="y"):
                "lr": 3e-3, "widths": [2, 16, 64], "epoch_widths": [2, 64], "last": 3, "window": 3})
 def double_descent_figure(ctx):
     """Test error against width (model-wise) and against epochs (epoch-wise), one sweep."""
-    train, test = _data(ctx, ctx["noise"])
-    with torch_threads(1):
-        s = dd.width_sweep(train, test, ctx["widths"], epochs=ctx["epochs"], lr=ctx["lr"],
-                           seed=ctx.seed)
+    s = dd.Sweep(**ctx.compute(_sweep, **{k: ctx[k] for k in (
+        "n_train", "n_test", "size", "noise", "epochs", "lr", "widths")}))
     d = ctx["size"] ** 2
     n, k = ctx["n_train"], 10
     thr_nk = dd.width_for_parameters(n * k, d)  # #params = #samples × #classes
@@ -115,6 +121,24 @@ def double_descent_figure(ctx):
     }
 
 
+def _depths(run, n_train, n_test, size, width, depths, short, long, shift, lr):
+    """The computation: each depth trained short without and long with augmentation."""
+    train, test = _data(run, n_train, n_test, size, 0.0)
+    res = {"short": [], "long_aug": []}
+    train_err = {"short": [], "long_aug": []}
+    for depth in depths:
+        for key, epochs, aug in (("short", short, None),
+                                 ("long_aug", long, random_shift(shift))):
+            torch.manual_seed(run.seed)
+            model = MLP(size ** 2, widths=(width,) * depth)
+            with torch_threads(1):
+                h = train_model(model, train, test, epochs=epochs, optimizer="sgd", lr=lr,
+                                momentum=0.9, scheduler="cosine", augment=aug, seed=run.seed)
+            res[key].append(h.test_acc[-1])
+            train_err[key].append(1 - h.train_acc[-1])
+    return {"test_acc": res, "train_err": train_err}
+
+
 @figure("ch07_depth", chapter="ch07", data=("mnist",),
         full={"n_train": 1000, "n_test": 2000, "size": 14, "width": 64, "depths": [1, 2, 3, 4],
               "short": 10, "long": 60, "shift": 1, "lr": 0.05},
@@ -122,19 +146,8 @@ def double_descent_figure(ctx):
                "short": 2, "long": 4, "shift": 1, "lr": 0.05})
 def depth_figure(ctx):
     """Deeper MLPs: short training without augmentation vs longer training with augmentation."""
-    train, test = _data(ctx, 0.0)
-    res = {"short": [], "long_aug": []}
-    train_err = {"short": [], "long_aug": []}
-    for depth in ctx["depths"]:
-        for key, epochs, aug in (("short", ctx["short"], None),
-                                 ("long_aug", ctx["long"], random_shift(ctx["shift"]))):
-            torch.manual_seed(ctx.seed)
-            model = MLP(ctx["size"] ** 2, widths=(ctx["width"],) * depth)
-            with torch_threads(1):
-                h = train_model(model, train, test, epochs=epochs, optimizer="sgd", lr=ctx["lr"],
-                                momentum=0.9, scheduler="cosine", augment=aug, seed=ctx.seed)
-            res[key].append(h.test_acc[-1])
-            train_err[key].append(1 - h.train_acc[-1])
+    r = ctx.compute(_depths, **ctx.params)
+    res, train_err = r["test_acc"], r["train_err"]
     for lang in LANGS:
         fig, ax = plt.subplots(figsize=(6.5, 3.8))
         ax.plot(ctx["depths"], res["short"], "o-", color=COLORS[0],
