@@ -292,6 +292,7 @@ class FigureContext:
         self.files: list[str] = []
         self.datasets: list[dict] = []
         self.computations: list[dict] = []
+        self.legibility: dict[str, dict] = {}  # per file: what the reader sees (style.legibility)
         self.key = ""  # the figure's cache key
 
     def __getitem__(self, key: str):
@@ -307,7 +308,7 @@ class FigureContext:
         if lang not in LANGS:
             raise ValueError(f"unknown language {lang!r}")
         p = self.path(lang, part)
-        save(fig, p)
+        self.legibility[p.name] = save(fig, p)
         self.files.append(p.name)
 
     def load(self, name: str, train: bool = True):
@@ -470,6 +471,7 @@ def build_one(spec: FigureSpec, budget: str, out_root: Path, data_root=None,
         "compute_seconds": round(sum(c["seconds"] for c in ctx.computations), 2),
         "computations": ctx.computations,
         "files": sorted(set(ctx.files)), "numbers": _clean(numbers),
+        "legibility": {f: ctx.legibility[f] for f in sorted(ctx.legibility)},
     }
     write_text_atomically(out_root / "results" / f"{spec.name}.json",
                           json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
