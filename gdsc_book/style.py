@@ -206,7 +206,7 @@ def slim_svg(text: str) -> str:
 
 # The page's content column at a 1280 px wide window (mkdocs-material with both sidebars),
 # measured with Chromium on the built site; a wider figure is shown scaled down to it.
-COLUMN_PX = 680
+COLUMN_PX = 688
 MIN_TEXT_PX = 11  # no text smaller than this on the page at that width
 MAX_LOG_DECADES = 20  # a log axis spanning more is a clamp artefact (an exact 0 set to 1e-300)
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -57,3 +60,99 @@ def test_committed_figure_is_current(name):
     assert rec["key"] == key, f"{name} changed since its figure was built: run `nox -s figures -- {name}`"
     for f in rec["files"]:
         assert (root / "figures" / f).exists()
+
+
+RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
+MACHINE_PATH = re.compile(r"(^|[\s'\"(=])(/(work|root|home|tmp|usr|Users|mnt|opt)/|~/|[A-Za-z]:\\)")
+
+
+def _strings(obj):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _strings(v)
+    elif isinstance(obj, str):
+        yield obj
+
+
+def test_committed_records_carry_no_machine_paths():
+    """Records (and stored computations) say which data, never where it lay on one machine."""
+    import numpy as np
+
+    found = []
+    for path in sorted(RESULTS.glob("*.json")):
+        rec = json.loads(path.read_text())
+        found += [f"{path.name}: {s}" for s in _strings(rec) if MACHINE_PATH.search(s)]
+        for d in rec["data"]:
+            assert set(d) <= set(registry.DATA_FIELDS), (path.name, sorted(d))
+    for path in sorted((RESULTS / registry.COMPUTE_DIR).glob("*/*.npz")):
+        with np.load(path, allow_pickle=False) as z:
+            header = json.loads(str(z["__header__"]))
+        found += [f"{path.name}: {s}" for s in _strings(header) if MACHINE_PATH.search(s)]
+    assert not found, found[:5]
+
+
+def test_the_path_check_can_fail():
+    assert MACHINE_PATH.search("/work/shared/datasets/cifar10-jpeg")
+    assert MACHINE_PATH.search("read from C:\\data") and not MACHINE_PATH.search("ReLU/2")
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_committed_computations_are_there(name):
+    """A fresh clone redraws from stored computations: every one a record used is committed."""
+    rec = json.loads((RESULTS / f"{name}.json").read_text())
+    for c in rec.get("computations", []):
+        assert (RESULTS / registry.COMPUTE_DIR / name / c["file"]).exists(), c
+
+
+def test_nothing_changed_is_answered_without_torch():
+    """The "is every figure current?" pass reads source and records: no torch, no matplotlib
+    (importing torch alone takes seconds), every figure cached."""
+    code = ("import sys, time; t = time.perf_counter(); from gdsc_book.figures import registry; "
+            "r = registry.build(verbose=False); "
+            "print(sorted({x.status for x in r}), 'torch' in sys.modules, "
+            "'matplotlib' in sys.modules, round(time.perf_counter() - t, 2))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=RESULTS.parents[1], check=True).stdout.split()
+    assert out[:3] == ["['cached']", "False", "False"], out
+
+
+def test_the_legibility_checks_can_fail():
+    """Each rule of the standard, broken once, is reported; a figure that keeps them is not."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    from gdsc_book import style
+
+    style.use_book_style()
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(6.4, 2.5))
+    a.bar([1, 2], [0.8, 0.9])
+    a.set_ylim(0.5, 1.0)  # bars not from zero
+    b.plot([0, 1], [0.751, 0.759])
+    b.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))  # 75%, 75%, 76%, ...
+    c.plot([1, 2, 3], [1, 2, 3], "o", label="data")
+    c.legend(loc="center")  # on the data
+    c.set_title("tiny", fontsize=6)  # 8 px
+    d = fig.add_axes([0.1, 0.1, 0.1, 0.1])
+    d.semilogy([1, 2], [1e-40, 1.0])  # a zero clamped to a tiny number
+    fig.savefig(__import__("io").BytesIO(), format="svg")
+    seen = style.legibility(fig, 640.0)
+    text = " ".join(seen["issues"])
+    for words in ("not at zero", "repeated y tick labels", "legend covers", "px < 11",
+                  "decades"):
+        assert words in text, (words, seen["issues"])
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    ax.bar([1, 2], [0.8, 0.9], label="runs")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(0, 1.3)
+    ax.legend(loc="upper left")
+    fig.savefig(__import__("io").BytesIO(), format="svg")
+    assert style.legibility(fig, 614.0)["issues"] == []
+    plt.close(fig)
+    # A figure twice the column's width shows its 10 pt text at about 6.9 px.
+    assert style.legibility(plt.figure(), 2000.0)["issues"] == []  # no text, nothing to read

@@ -127,7 +127,7 @@ def test_time_table_lists_every_figure(tmp_figure, tmp_path, capsys):
     tmp_figure()
     registry.build(["tmp_line"], "quick", tmp_path)
     out = capsys.readouterr().out
-    assert "tmp_line" in out and "total (quick)" in out and "seconds" in out
+    assert "tmp_line" in out and "total (quick)" in out and "wall s" in out and "cpu s" in out
 
 
 def _edited(monkeypatch, tmp_path, module, edit):

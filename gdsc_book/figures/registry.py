@@ -393,6 +393,7 @@ class BuildResult:
     files: list[str] = field(default_factory=list)
     computed: float = 0.0  # seconds spent in computations that ran (not read back)
     reused: int = 0  # computations read back from their cache
+    cpu: float = 0.0  # CPU seconds of this process: on a busy machine, wall time says little
 
 
 def _record(out_root: Path, name: str) -> dict | None:
@@ -428,7 +429,7 @@ def build_one(spec: FigureSpec, budget: str, out_root: Path, data_root=None,
     """Build one figure unless it is current. ``force`` redraws it (computations are read
     back unless ``recompute``); ``skip_long``: a long figure that would have to run at its full
     budget is skipped instead (it was not asked for by name)."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out_root = Path(out_root)
     old = _record(out_root, spec.name)
     key, shas = cache_key(spec, budget, data_root, old if old and old.get("budget") == budget
@@ -478,7 +479,8 @@ def build_one(spec: FigureSpec, budget: str, out_root: Path, data_root=None,
     _prune(out_root, spec.name, ctx.computations)
     return BuildResult(spec.name, "built", wall, files=record["files"],
                        computed=sum(c["seconds"] for c in ctx.computations if not c["cached"]),
-                       reused=sum(c["cached"] for c in ctx.computations))
+                       reused=sum(c["cached"] for c in ctx.computations),
+                       cpu=time.process_time() - c0)
 
 
 # ---------------------------------------------------------------- choosing and building
@@ -574,14 +576,21 @@ def build(names=None, budget="full", out_root: Path | str = "docs", data_root=No
 
 
 def time_table(results: list[BuildResult], budget: str) -> str:
+    """Seconds per figure: wall, CPU (this process, all threads), in computations that ran,
+    and how many stored computations were reused; the load average says how busy it was."""
+    import os
+
     width = max([len(r.name) for r in results] + [6])
-    head = f"{'figure':<{width}}  {'status':<7} {'seconds':>8} {'computed':>9} {'reused':>6}"
+    head = (f"{'figure':<{width}}  {'status':<7} {'wall s':>8} {'cpu s':>8} {'computed':>9} "
+            f"{'reused':>6}")
     lines = ["", head, "-" * len(head)]
     for r in results:
-        lines.append(f"{r.name:<{width}}  {r.status:<7} {r.seconds:>8.1f} {r.computed:>9.1f} "
-                     f"{r.reused:>6}")
-    total = sum(r.seconds for r in results)
+        lines.append(f"{r.name:<{width}}  {r.status:<7} {r.seconds:>8.1f} {r.cpu:>8.1f} "
+                     f"{r.computed:>9.1f} {r.reused:>6}")
     lines.append("-" * len(head))
-    lines.append(f"{'total (' + budget + ')':<{width}}  {'':<7} {total:>8.1f} "
+    lines.append(f"{'total (' + budget + ')':<{width}}  {'':<7} "
+                 f"{sum(r.seconds for r in results):>8.1f} {sum(r.cpu for r in results):>8.1f} "
                  f"{sum(r.computed for r in results):>9.1f}")
+    if hasattr(os, "getloadavg"):
+        lines.append(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return "\n".join(lines)
