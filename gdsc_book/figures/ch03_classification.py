@@ -145,9 +145,9 @@ def softmax_bars(ctx):
         quick=_MNIST_BUDGET["quick"], fmt="png")
 def weights(ctx):
     """The ten rows of the learned W, each shown as a 28×28 image."""
-    r = _softmax_regression(ctx, "ce")
-    hist = r["history"]
-    w = r["weight"].reshape(10, 28, 28)
+    run = _softmax_regression(ctx, "ce")
+    hist = run["history"]
+    w = run["weight"].reshape(10, 28, 28)
     vmax = float(np.abs(w).max())
     for lang in LANGS:
         fig, axes = plt.subplots(2, 5, figsize=(8.0, 3.6))
@@ -166,7 +166,7 @@ def weights(ctx):
             "zero_ring_mean": float(w[0][(r >= 6) & (r <= 10)].mean()),
             "test_acc": hist.test_acc[-1], "train_acc": hist.train_acc[-1],
             "epochs": ctx["epochs"], "n_train": ctx["n_train"],
-            "n_params": r["n_params"], **TRAIN}
+            "n_params": run["n_params"], **TRAIN}
 
 
 @figure("ch03_ce_vs_mse", chapter="ch03", data=("mnist",), full=_MNIST_BUDGET["full"],
