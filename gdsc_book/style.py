@@ -305,7 +305,9 @@ def legibility(fig, width_px: float) -> dict:
         legend = ax.get_legend()
         if legend is not None and legend.get_visible():
             box = legend.get_window_extent()
-            pts = _data_points(ax)
+            # the axes' own data and that of any axes drawn over it (a twinx scale)
+            pts = np.vstack([_data_points(other) for other in fig.axes
+                             if other.get_position().overlaps(ax.get_position())])
             inside = ((pts[:, 0] > box.x0) & (pts[:, 0] < box.x1)
                       & (pts[:, 1] > box.y0) & (pts[:, 1] < box.y1)).sum()
             if inside:

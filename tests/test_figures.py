@@ -168,6 +168,8 @@ NOT_YET_LEGIBLE: dict[str, str] = {}
 def test_every_figure_is_legible_where_the_page_shows_it(name):
     rec = json.loads((RESULTS / f"{name}.json").read_text())
     seen = rec.get("legibility")
+    if seen is None and name in NOT_YET_LEGIBLE:
+        return  # built before the measurement existed (see its entry)
     assert seen is not None and set(seen) == set(rec["files"]), \
         f"{name}: no legibility measurement; redraw it with `gdsc-book figures {name} --force`"
     issues = {f: v["issues"] for f, v in seen.items() if v["issues"]}

@@ -79,9 +79,10 @@ def _curves(ctx, lang, n):
     lr.plot(ep, n["lr_by_epoch"], "--", color="0.6", lw=1)
     lr.set_ylabel(tr(lang, "학습률 (점선, 에폭 끝)", "learning rate (dashed, end of epoch)"),
                   color="0.45", fontsize=8.5)
-    lr.tick_params(axis="y", colors="0.45", labelsize=8)
+    lr.tick_params(axis="y", colors="0.45", labelsize=8.5)
     lr.set_ylim(bottom=0)
-    ax.legend(fontsize=8.5, loc="lower right")
+    # Below the axes: inside, it would cover the curves or the dashed learning rate.
+    ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     ax.set_title(tr(lang, f"ResNet-9, {n['params']:,}개 파라미터, {n['epochs']}에폭",
                     f"ResNet-9, {n['params']:,} parameters, {n['epochs']} epochs"), fontsize=9)
     ctx.save(fig, lang, part="curves")
