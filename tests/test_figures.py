@@ -126,6 +126,7 @@ def test_the_legibility_checks_can_fail():
     from matplotlib.ticker import PercentFormatter
 
     from gdsc_book import style
+    from gdsc_book.figures.legibility import legibility
 
     style.use_book_style()
     fig, (a, b, c) = plt.subplots(1, 3, figsize=(6.4, 2.5))
@@ -139,7 +140,7 @@ def test_the_legibility_checks_can_fail():
     d = fig.add_axes([0.1, 0.1, 0.1, 0.1])
     d.semilogy([1, 2], [1e-40, 1.0])  # a zero clamped to a tiny number
     fig.savefig(__import__("io").BytesIO(), format="svg")
-    seen = style.legibility(fig, 640.0)
+    seen = legibility(fig, 640.0)
     text = " ".join(seen["issues"])
     for words in ("not at zero", "repeated y tick labels", "legend covers", "px < 11",
                   "decades"):
@@ -152,10 +153,10 @@ def test_the_legibility_checks_can_fail():
     ax.set_ylim(0, 1.3)
     ax.legend(loc="upper left")
     fig.savefig(__import__("io").BytesIO(), format="svg")
-    assert style.legibility(fig, 614.0)["issues"] == []
+    assert legibility(fig, 614.0)["issues"] == []
     plt.close(fig)
     # A figure twice the column's width shows its 10 pt text at about 6.9 px.
-    assert style.legibility(plt.figure(), 2000.0)["issues"] == []  # no text, nothing to read
+    assert legibility(plt.figure(), 2000.0)["issues"] == []  # no text, nothing to read
 
 
 # Figures that do not meet the legibility standard yet (CONTRIBUTING.md), each with what is

@@ -30,6 +30,7 @@ FIGURES_MODULE = f"{PACKAGE}.figures"
 # How figures are cached, saved and styled is not part of any computation.
 PIPELINE = frozenset({
     f"{PACKAGE}.figures.registry", f"{PACKAGE}.figures.keys", f"{PACKAGE}.figures",
+    f"{PACKAGE}.figures.legibility",
     f"{PACKAGE}.files", f"{PACKAGE}.errors", PACKAGE,
 })
 DRAWING = frozenset({f"{PACKAGE}.style"})

@@ -303,12 +303,13 @@ class FigureContext:
         return self.out_root / "figures" / f"{stem}.{lang}.{self.spec.fmt}"
 
     def save(self, fig, lang: str, part: str | None = None) -> None:
+        from gdsc_book.figures.legibility import legibility
         from gdsc_book.style import save
 
         if lang not in LANGS:
             raise ValueError(f"unknown language {lang!r}")
         p = self.path(lang, part)
-        self.legibility[p.name] = save(fig, p)
+        self.legibility[p.name] = save(fig, p, inspect=legibility)
         self.files.append(p.name)
 
     def load(self, name: str, train: bool = True):
