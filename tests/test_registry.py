@@ -334,3 +334,28 @@ def test_a_long_figure_is_built_only_by_name(tmp_path):
         assert r.status == "skipped" and calls == [1, 3]  # --force never starts the long run
     finally:
         registry.REGISTRY.pop("tmp_long")
+
+
+def test_fingerprints_are_remembered_by_size_and_time(tmp_path, monkeypatch):
+    """A rerun reads no dataset (the fingerprint is kept under the files' sizes and times),
+    and a changed file is hashed again."""
+    import os
+
+    from gdsc_book import data
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    raw = tmp_path / "root" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for i, name in enumerate(data._MNIST_FILES):
+        (raw / name).write_bytes(bytes([i]) * 100)
+    first = data.fingerprint("mnist", tmp_path / "root")["sha256"]
+    assert (tmp_path / "cache" / "gdsc-book" / "fingerprints.json").exists()
+    data._FINGERPRINTS.clear()  # a new run: only the remembered file is left
+    calls = []
+    real = data._fingerprint
+    monkeypatch.setattr(data, "_fingerprint", lambda *a: calls.append(a) or real(*a))
+    assert data.fingerprint("mnist", tmp_path / "root")["sha256"] == first and not calls
+    target = raw / data._MNIST_FILES[0]
+    target.write_bytes(b"\xff" * 100)  # same size, new content and time
+    os.utime(target, ns=(1, 2))
+    assert data.fingerprint("mnist", tmp_path / "root")["sha256"] != first and calls

@@ -72,7 +72,7 @@ def loss_surface(ctx):
         fig, ax = plt.subplots(figsize=(6.2, 4.8))
         cs = ax.contour(w1.numpy(), w2.numpy(), surf.T, levels=levels, cmap="viridis",
                         linewidths=1)
-        ax.clabel(cs, fmt="%.2g", fontsize=7)
+        ax.clabel(cs, fmt="%.2g", fontsize=8.5)
         for (lr, run), color in zip(runs.items(), (COLORS[0], COLORS[1])):
             p = run.path.numpy()
             ax.plot(p[:, 0], p[:, 1], "o-", ms=2.5, lw=1.2, color=color,
@@ -83,7 +83,7 @@ def loss_surface(ctx):
         ax.set_xlabel(tr(lang, "$w_{area}$ (표준화)", "$w_{area}$ (standardized)"))
         ax.set_ylabel(tr(lang, "$w_{age}$ (표준화)", "$w_{age}$ (standardized)"))
         ax.set_aspect("equal")
-        ax.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper right", fontsize=8.5)
         ctx.save(fig, lang)
     return {"lr": {"small": LR_SMALL, "large": LR_LARGE}, "steps": ctx["steps"],
             "start": list(START), "max_stable_lr": R.max_stable_lr(z),

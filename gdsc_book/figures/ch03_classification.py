@@ -244,7 +244,7 @@ def four_curves(ctx):
         axes[2].set_ylim(0, 8)
         for ax in axes:
             ax.set_xlabel("$x$")
-            ax.legend(fontsize=8)
+            ax.legend(fontsize=8.5)
         ctx.save(fig, lang)
     out = {}
     for (kind, lab), (_, d2) in curves.items():

@@ -77,7 +77,7 @@ def hyperplanes(ctx):
             ax.set_aspect("equal")
             ax.set_xlabel("$x_1$")
             ax.set_ylabel("$x_2$")
-            ax.legend(loc="upper left", fontsize=8, ncol=2)
+            ax.legend(loc="upper left", fontsize=8.5, ncol=2)
         axes[0].set_title(tr(lang, "두 클래스: 초평면 하나 $\\mathbf{w}^\\top\\mathbf{x}+b=0$",
                              "two classes: one hyperplane $\\mathbf{w}^\\top\\mathbf{x}+b=0$"))
         axes[1].set_title(tr(lang, "세 클래스: 클래스 쌍마다 초평면 (점선)",
@@ -109,7 +109,7 @@ def perceptron(ctx):
             _gate_points(ax, P.TRUTH_TABLES[gate], lang)
             ok = int((run.predict(P.INPUTS) == P.TRUTH_TABLES[gate]).sum())
             ax.set_title(tr(lang, f"{gate}: 네 점 중 {ok}개 정답", f"{gate}: {ok} of 4 correct"))
-            ax.legend(loc="upper right", fontsize=8)
+            ax.legend(loc="upper right", fontsize=8.5)
         ax = axes[2]
         ep = np.arange(1, ctx["epochs"] + 1)
         or_m = or_run.mistakes + [0] * (ctx["epochs"] - or_run.epochs)
@@ -187,7 +187,7 @@ def xor_mlp(ctx):
         ax.set_ylabel("$h_2 = \\mathrm{ReLU}(x_1 + x_2 - 1)$")
         ax.set_aspect("equal")
         ax.set_title(tr(lang, "은닉 공간에서는 직선 하나로 분리", "hidden space: one line separates"))
-        ax.legend(loc="upper left", fontsize=8)
+        ax.legend(loc="upper left", fontsize=8.5)
         fig.tight_layout()
         ctx.save(fig, lang)
     return {"acc_identity_max": max(accs["identity"]), "acc_relu_min": min(accs["relu"]),

@@ -54,7 +54,7 @@ def pieces(ctx):
                 ax.axvline(k, color="gray", lw=0.7, ls=":")
         axes[2].set_title(tr(lang, "③ 선형 결합 = 조각별 선형 근사", "③ linear combination"),
                           fontsize=10)
-        axes[2].legend(fontsize=8, loc="lower right")
+        axes[2].legend(fontsize=8.5, loc="lower right")
         for ax in axes:
             ax.set_xlabel("$x$")
         fig.tight_layout()
@@ -101,7 +101,7 @@ def width_sweep(ctx):
             axes[0].plot(xs, r["fits"][k], color=c, lw=1.4,
                          label=tr(lang, f"폭 {k}", f"width {k}"))
         axes[0].set_xlabel("$x$")
-        axes[0].legend(fontsize=8, ncol=2, loc="lower right")
+        axes[0].legend(fontsize=8.5, ncol=2, loc="lower right")
         axes[0].set_title(tr(lang, "은닉층 하나인 ReLU 신경망 (Adam으로 학습)",
                              "one-hidden-layer ReLU nets (trained with Adam)"))
         ax = axes[1]
@@ -117,7 +117,7 @@ def width_sweep(ctx):
         ax.set_xticks(widths)
         ax.set_xticklabels([str(k) for k in widths])
         ax.minorticks_off()
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8.5)
         log_ticks(ax, "y")
         ax.set_title(tr(lang, "폭이 늘수록 오차가 준다", "wider, closer"))
         fig.tight_layout()
@@ -135,7 +135,7 @@ def width_sweep(ctx):
         ax.minorticks_off()
         ax.set_xlabel(tr(lang, "폭 $k$ (은닉층 1개)", "width $k$ (one hidden layer)"))
         ax.set_ylabel(tr(lang, "$[-1, 1]$ 위의 선형 조각 수", "linear pieces on $[-1, 1]$"))
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8.5)
         log_ticks(ax, "y")
         ax.set_title(tr(lang, "폭에 따른 선형 영역", "linear regions vs width"))
         ax = axes[1]
@@ -147,7 +147,7 @@ def width_sweep(ctx):
                     label=tr(lang, f"무작위 초기화, 폭 {dw} (평균)", f"random init, width {dw} (mean)"))
         ax.set_xlabel(tr(lang, "은닉층 수 $L$", "hidden layers $L$"))
         ax.set_ylabel(tr(lang, "선형 조각 수", "linear pieces"))
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8.5)
         log_ticks(ax, "y")
         ax.set_title(tr(lang, "깊이에 따른 선형 영역", "linear regions vs depth"))
         fig.tight_layout()
@@ -255,7 +255,7 @@ def deep_narrow(ctx):
         ax.set_ylabel(tr(lang, "최대 오차 (시드 중 최선)", "max error (best seed)"))
         ax.set_xticks(ctx["depths"])
         ax.minorticks_off()
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8.5)
         log_ticks(ax, "y")
         ax.set_title(tr(lang, "깊고 좁은 신경망 ($d = D = 1$)", "deep narrow networks ($d = D = 1$)"))
         fig.tight_layout()
@@ -291,7 +291,7 @@ def generalization(ctx):
             ax.plot(xs[:, 0], model(xs)[:, 0], color=COLORS[0], lw=1.8,
                     label=tr(lang, "폭 256 신경망", "width-256 network"))
         ax.set_xlabel("$x$")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8.5)
         ax.set_title(tr(lang, f"훈련 MSE {train_mse:.3f}, 새 데이터 MSE {test_mse:.3f}",
                         f"train MSE {train_mse:.3f}, new-data MSE {test_mse:.3f}"))
         fig.tight_layout()

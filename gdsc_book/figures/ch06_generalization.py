@@ -45,7 +45,7 @@ def fit_figure(ctx):
             ax.set_ylim(-1.8, 1.8)
             ax.set_xlabel("$x$")
         axes[0].set_ylabel("$y$")
-        axes[0].legend(loc="lower left", fontsize=8)
+        axes[0].legend(loc="lower left", fontsize=8.5)
         ctx.save(fig, lang, part="curves")
 
         fig, ax = plt.subplots(figsize=(6, 3.8))
@@ -96,7 +96,7 @@ def bias_variance_figure(ctx):
             ax.set_xlabel(tr(lang, "다항식 차수 (모델 용량)", "polynomial degree (capacity)"))
             ax.set_title(tr(lang, f"훈련 샘플 {title[0]}", f"training set {title[1]}"))
         axes[0].set_ylabel(tr(lang, "오차", "error"))
-        fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=5, fontsize=8,
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=5, fontsize=8.5,
                    bbox_to_anchor=(0.5, -0.08))
         ctx.save(fig, lang)
     z = [abs(t - e) / s for t, e, s in zip(d.total, d.expected_error, d.expected_error_se)]
@@ -325,6 +325,6 @@ def implicit_sgd_figure(ctx):
         ax.scatter(d["x"], d["y"], color=COLORS[1], zorder=4, s=30, label=tr(lang, "훈련 데이터", "training data"))
         ax.set_xlabel("$x$")
         ax.set_ylabel("$y$")
-        ax.legend(fontsize=8, loc="lower left")
+        ax.legend(fontsize=8.5, loc="lower left")
         ctx.save(fig, lang)
     return {k: v for k, v in d.items() if np.isscalar(v)} | {"n": len(d["x"]), "features": len(d["w_sgd"])}

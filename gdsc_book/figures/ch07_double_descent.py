@@ -65,21 +65,21 @@ def double_descent_figure(ctx):
         ax.plot(s.sizes, test_err, "s-", color=COLORS[1], lw=2, label=tr(lang, f"테스트 오차 (마지막 {ctx['last']} 에폭 평균)", f"test error (mean of the last {ctx['last']} epochs)"))
         ax.plot(s.sizes, best_seen, ":", color=COLORS[2], label=tr(lang, "학습 중 최소 테스트 오차", "lowest test error during training"))
         ax.axvline(thr_nk, color="#444444", lw=1, ls="--")
-        ax.text(thr_nk * 1.05, 0.02, tr(lang, "#파라미터 =\n#샘플 × #클래스", "#params =\n#samples × #classes"), fontsize=8)
+        ax.text(thr_nk * 1.05, 0.02, tr(lang, "#파라미터 =\n#샘플 × #클래스", "#params =\n#samples × #classes"), fontsize=8.5)
         if thr_fit is not None:
             ax.axvspan(thr_fit / 1.25, thr_fit * 1.25, color="#999999", alpha=0.2, lw=0)
             ax.text(thr_fit, 0.45, tr(lang, "보간 임계점\n(훈련 오차 ≈ 0)", "interpolation\nthreshold\n(train error ≈ 0)"),
-                    fontsize=8, ha="center")
+                    fontsize=8.5, ha="center")
         ax.annotate(tr(lang, "봉우리", "peak"), xy=(peak_w, peak_err), xytext=(peak_w, peak_err + 0.08),
                     ha="center", fontsize=9, arrowprops=dict(arrowstyle="-|>", color="#444444"))
         ax.set_xscale("log", base=2)
         ax.set_xticks(s.sizes)
-        ax.set_xticklabels([str(w) for w in s.sizes], fontsize=8)
+        ax.set_xticklabels([str(w) for w in s.sizes], fontsize=8.5)
         ax.set_xlabel(tr(lang, "은닉층 너비 (모델 크기)", "hidden width (model size)"))
         ax.set_ylabel(tr(lang, "오차", "error"))
         ax.set_ylim(0, 0.7)
         _pct(ax)
-        ax.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper right", fontsize=8.5)
         ctx.save(fig, lang, part="modelwise")
 
         fig, ax = plt.subplots(figsize=(7.5, 4.0))
@@ -95,7 +95,7 @@ def double_descent_figure(ctx):
         ax.set_ylabel(tr(lang, f"오차 ({ctx['window']} 에폭 이동 평균)", f"error ({ctx['window']}-epoch moving average)"))
         ax.set_title(tr(lang, "실선: 테스트, 점선: 훈련, 흐린 선: 에폭별 테스트", "solid: test, dashed: train, faint: test per epoch"), fontsize=9)
         _pct(ax)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8.5)
         ctx.save(fig, lang, part="epochwise")
 
     epochwise = {}

@@ -151,7 +151,7 @@ def _curves(ctx, lang, runs):
     for ax in (ax_l, ax_a):
         ax.set_xlabel(tr(lang, "에폭", "epoch"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax_l.legend(fontsize=8, ncol=1)
+    ax_l.legend(fontsize=8.5, ncol=1)
     ax_a.set_title(tr(lang, "실선: 훈련, 점선: 테스트 (매 에폭 학습 루프 안에서 측정)",
                       "solid: train, dashed: test (measured inside the loop every epoch)"),
                    fontsize=9)
