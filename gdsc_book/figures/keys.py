@@ -170,8 +170,20 @@ def _resolve(module: str, attr: str, exclude: frozenset) -> list[Unit]:
     return []
 
 
+_USES: dict[tuple, list] = {}
+
+
 def _uses(mod: Module, node: ast.AST, exclude: frozenset) -> list[Unit]:
-    """The units that the names used inside ``node`` refer to."""
+    """The units that the names used inside ``node`` refer to (once per file version: 47
+    figures share a few hundred units)."""
+    key = (id(mod), id(node), exclude)
+    hit = _USES.get(key)
+    if hit is None or hit[0] is not mod:
+        hit = _USES[key] = (mod, _find_uses(mod, node, exclude))
+    return hit[1]
+
+
+def _find_uses(mod: Module, node: ast.AST, exclude: frozenset) -> list[Unit]:
     local = dict(mod.imports)
     local.update(_imports_of([n for n in ast.walk(node)
                               if isinstance(n, (ast.Import, ast.ImportFrom))], mod.name))
