@@ -17,7 +17,7 @@ from gdsc_book import double_descent as dd
 from gdsc_book.figures.registry import figure
 from gdsc_book.models import MLP
 from gdsc_book.regularization import random_shift, torch_threads
-from gdsc_book.style import COLORS, LANGS, tr
+from gdsc_book.style import COLORS, LANGS, log_ticks, tr
 from gdsc_book.train import train_model
 
 
@@ -91,6 +91,7 @@ def double_descent_figure(ctx):
                     label=tr(lang, f"너비 {w} 테스트", f"width {w} test"))
             ax.plot(ep, dd.smooth(s.curve(i, "train"), ctx["window"]), color=COLORS[j], lw=1, ls="--")
         ax.set_xscale("log")
+        log_ticks(ax, "x")  # the book's log labels (matplotlib's lose the minus in Korean)
         ax.set_xlabel(tr(lang, "에폭 (로그 축)", "epoch (log scale)"))
         ax.set_ylabel(tr(lang, f"오차 ({ctx['window']} 에폭 이동 평균)", f"error ({ctx['window']}-epoch moving average)"))
         ax.set_title(tr(lang, "실선: 테스트, 점선: 훈련, 흐린 선: 에폭별 테스트", "solid: test, dashed: train, faint: test per epoch"), fontsize=9)
