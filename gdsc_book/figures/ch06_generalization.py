@@ -302,6 +302,8 @@ def ensemble_figure(ctx):
         ax.set_xticks(ks)
         ax.set_xlabel("k")
         _acc_axes(ax, lang, epochs=False)
+        # accuracies within a few points: one decimal keeps the tick labels distinct
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
         ax.legend()
         ctx.save(fig, lang)
     return {"member_acc": accs, "ensemble_acc": ens, "mean_member_acc": float(np.mean(accs)),
