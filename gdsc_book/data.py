@@ -19,12 +19,13 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
-import torch
+from typing import TYPE_CHECKING
 
 from gdsc_book.errors import DataError
 from gdsc_book.files import write_atomically
+
+if TYPE_CHECKING:  # torch is imported where data is loaded, not to check fingerprints
+    import torch
 
 ENV_VAR = "GDSC_BOOK_DATA"
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "digits")
@@ -65,6 +66,8 @@ class Dataset:
 
     def float_images(self, normalize: bool = True) -> torch.Tensor:
         """Images as float32 in [0, 1], standardized per channel when ``normalize``."""
+        import torch
+
         x = self.images.float().div_(255.0)
         if normalize:
             mean, std = MEAN_STD[self.name]
@@ -74,6 +77,8 @@ class Dataset:
 
     def subset(self, n: int, seed: int = 0) -> Dataset:
         """A random subset of ``n`` examples (the same for the same seed)."""
+        import torch
+
         if n >= len(self):
             return self
         g = torch.Generator().manual_seed(seed)
@@ -187,18 +192,41 @@ def fingerprint(name: str, data_root: str | os.PathLike | None = None) -> dict:
     if found is not None:
         folder = found[1]
         dirs = [folder, *folder.glob("*/"), *folder.glob("*/*/")]
-        stamp = (name, str(folder), tuple((str(d), d.stat().st_mtime_ns) for d in dirs))
+        files = [p for d in dirs[1:] for p in d.glob("*") if p.is_file()] if found[0] != \
+            "imagefolder" else []  # a few files hashed in full: their sizes and times too
+        stamp = (name, str(folder), tuple((str(d), d.stat().st_mtime_ns) for d in dirs),
+                 tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in sorted(files)))
         if stamp not in _FINGERPRINTS:
-            _FINGERPRINTS[stamp] = _fingerprint(name, data_root)
+            _FINGERPRINTS[stamp] = _remembered(stamp, lambda: _fingerprint(name, data_root))
         return dict(_FINGERPRINTS[stamp])
     return _fingerprint(name, data_root)
 
 
+def _remembered(stamp: tuple, compute) -> dict:
+    """A fingerprint kept across runs in the user cache, under the files' names, sizes and
+    modification times: a rerun with nothing changed reads no dataset (60,000 CIFAR files)."""
+    import json
+
+    memo = cache_dir() / "fingerprints.json"
+    tag = hashlib.sha256(repr(stamp).encode()).hexdigest()
+    try:
+        known = json.loads(memo.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if tag not in known:
+        known[tag] = compute()
+        try:
+            write_atomically(memo, lambda f: f.write(json.dumps(known, indent=1).encode()))
+        except OSError:
+            pass  # a read-only cache only costs the hashing next time
+    return known[tag]
+
+
 def _fingerprint(name: str, data_root: str | os.PathLike | None = None) -> dict:
     if name == "digits":
-        import sklearn
+        from importlib.metadata import version  # the version without importing scikit-learn
 
-        return {"source": f"sklearn.datasets.load_digits (scikit-learn {sklearn.__version__})",
+        return {"source": f"sklearn.datasets.load_digits (scikit-learn {version('scikit-learn')})",
                 "sha256": hashlib.sha256(b"sklearn-digits-1797").hexdigest()}
     found = _find(name, data_roots(data_root))
     if found is None:
@@ -228,6 +256,10 @@ def load(
     download: bool = False,
 ) -> Dataset:
     """Load a whole split into memory. ``name`` is one of :data:`DATASETS`."""
+    # torch and numpy here, not at the top: checking fingerprints must not wait for them
+    import numpy as np
+    import torch
+
     if name not in DATASETS:
         raise DataError(f"unknown dataset '{name}'; choose one of: {', '.join(DATASETS)}")
     if name == "digits":
@@ -260,6 +292,8 @@ def load(
 
 
 def _load_digits(train: bool) -> Dataset:
+    import numpy as np
+    import torch
     from sklearn.datasets import load_digits
 
     d = load_digits()
@@ -276,6 +310,8 @@ def _load_digits(train: bool) -> Dataset:
 
 def _load_imagefolder(folder: Path, train: bool, fp: str) -> Dataset:
     """Decode a class-per-folder JPEG mirror once, then reuse a tensor cache."""
+    import torch
+
     split = "train" if train else "test"
     cache = cache_dir() / "tensors" / f"cifar10-jpeg-{split}-{fp[:16]}.pt"
     note = "JPEG copy of CIFAR-10: pixels differ slightly from the original"
@@ -355,6 +391,8 @@ def torchvision_cifar10_root(data_root: str | os.PathLike | None = None) -> Path
     slice of them holds every class. torchvision checks the original files' MD5 sums, which a
     re-encoded copy cannot match: open it inside :func:`accept_cifar10_copy`.
     """
+    import numpy as np
+
     roots = data_roots(data_root)
     for root in roots:
         if (root / CIFAR10_BATCHES / "batches.meta").exists():

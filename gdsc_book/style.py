@@ -92,8 +92,25 @@ def log_ticks(ax, axis: str = "y") -> None:
     if axis not in ("x", "y", "xy"):
         raise ValueError(f"axis must be 'x', 'y' or 'xy', not {axis!r}")
     for target in ([ax.xaxis] if "x" in axis else []) + ([ax.yaxis] if "y" in axis else []):
-        target.set_major_formatter(FuncFormatter(_pow10))
+        target.set_major_formatter(FuncFormatter(_major_label(target)))
         target.set_minor_formatter(FuncFormatter(_minor_label(target)))
+
+
+def _short(target) -> bool:
+    lo, hi = sorted(target.get_view_interval())
+    return lo > 0 and hi / lo < 100
+
+
+def _major_label(target):
+    """One rule per axis: powers of ten when it spans two decades or more, else plain
+    numbers for every label (never "20, 10¹, 5" on one axis)."""
+
+    def label(value, pos) -> str:
+        if value <= 0:
+            return ""
+        return f"{value:g}" if _short(target) else _pow10(value, pos)
+
+    return label
 
 
 def _minor_label(target):
@@ -101,8 +118,7 @@ def _minor_label(target):
     never left without labels); plain text falls back to DejaVu for the minus sign."""
 
     def label(value, _pos) -> str:
-        lo, hi = sorted(target.get_view_interval())
-        if value <= 0 or lo <= 0 or hi / lo >= 100:
+        if value <= 0 or not _short(target):
             return ""
         mantissa = value / 10 ** np.floor(np.log10(value))
         return f"{value:g}" if round(mantissa) in (2, 5) else ""
@@ -124,8 +140,10 @@ def tr(lang: str, ko: str, en: str) -> str:
 
 
 def data_note(lang: str, ds) -> str:
-    """A label suffix for a dataset that is a copy, not the original (CIFAR-10's JPEGs)."""
-    if not getattr(ds, "note", None):
+    """A label suffix for a dataset that is a copy, not the original (CIFAR-10's JPEGs).
+
+    ``ds``: the dataset, or its ``note`` as a computation stored it."""
+    if not (ds if isinstance(ds, str) else getattr(ds, "note", None)):
         return ""
     return tr(lang, " (CIFAR-10의 JPEG 사본)", " (JPEG copy of CIFAR-10)")
 
@@ -184,8 +202,15 @@ def slim_svg(text: str) -> str:
     return scour.scourString(_PNG.sub(_small_png, text), options)
 
 
-def save(fig, path: Path) -> None:
-    """Write ``fig`` deterministically (no dates, no software tag) and close it."""
+_SVG_WIDTH = re.compile(rb'<svg[^>]*?\swidth="([0-9.]+)(pt|px)?"')
+
+
+def save(fig, path: Path, inspect=None):
+    """Write ``fig`` deterministically (no dates, no software tag) and close it.
+
+    ``inspect(fig, width_px)``, called once the figure is drawn and before it is closed with
+    the width it has on a page at its natural size, gives what ``save`` returns (the registry
+    measures legibility with it: ``gdsc_book.figures.legibility``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fmt = path.suffix.lstrip(".")
     if fmt == "svg":
@@ -193,8 +218,17 @@ def save(fig, path: Path) -> None:
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, metadata=metadata)
-    plt.close(fig)
     blob = buf.getvalue()
+    if fmt == "svg":
+        m = _SVG_WIDTH.search(blob[:2000])
+        width_px = float(m.group(1)) * (4 / 3 if m.group(2) in (b"pt", None) else 1) if m else 0
+    else:  # a PNG at savefig.dpi, shown at 96 dpi
+        from PIL import Image
+
+        width_px = Image.open(io.BytesIO(blob)).width * 96 / plt.rcParams["savefig.dpi"]
+    seen = inspect(fig, width_px) if inspect is not None else None
+    plt.close(fig)
     if fmt == "svg":
         blob = slim_svg(blob.decode("utf-8")).encode("utf-8")
     write_atomically(path, lambda f: f.write(blob))  # mkdocs serve never shows half a figure
+    return seen

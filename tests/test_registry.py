@@ -127,29 +127,181 @@ def test_time_table_lists_every_figure(tmp_figure, tmp_path, capsys):
     tmp_figure()
     registry.build(["tmp_line"], "quick", tmp_path)
     out = capsys.readouterr().out
-    assert "tmp_line" in out and "total (quick)" in out and "seconds" in out
+    assert "tmp_line" in out and "total (quick)" in out and "wall s" in out and "cpu s" in out
 
 
-def test_library_modules_a_figure_imports_join_the_key(tmp_path, monkeypatch):
-    """Editing gdsc_book.train (imported inside a figure function) rebuilds that figure;
-    rewording a docstring or a comment does not."""
-    registry.load_all()
-    spec = registry.REGISTRY["ch01_experience"]
-    deps = registry._imported_book_modules(spec.func.__module__)
-    assert {"gdsc_book.train", "gdsc_book.models", "gdsc_book.style"} <= deps
-    assert "gdsc_book.figures.registry" not in deps
-    before = registry._module_hash(spec.func)
-    original = registry._source("gdsc_book.train").read_text()
-    edited = tmp_path / "train.py"
-    real = registry._source
-    monkeypatch.setattr(registry, "_source",
-                        lambda name: edited if name == "gdsc_book.train" else real(name))
-    # A comment or a docstring is not code: the figures stay current...
-    edited.write_text(original.replace('"""', '"""Reworded. ', 1) + "\n# a comment\n")
-    assert registry._module_hash(spec.func) == before
-    # ...while a change to what the code does rebuilds them.
-    edited.write_text(original + "\nBATCH_DEFAULT = 64\n")
-    assert registry._module_hash(spec.func) != before
+def _edited(monkeypatch, tmp_path, module, edit):
+    """Make the key reader see ``module`` with its source changed by ``edit``."""
+    from gdsc_book.figures import keys
+
+    real = keys.module_path
+    original = real(module).read_text()
+    copy = tmp_path / (module.replace(".", "_") + ".py")
+    copy.write_text(edit(original))
+    monkeypatch.setattr(keys, "module_path", lambda name: copy if name == module else real(name))
+
+
+def _experience_keys():
+    from gdsc_book.figures import ch01_what_is_ml as ch01
+
+    spec = registry.load_all()["ch01_experience"]
+    compute = registry.compute_key(ch01._experience, spec.params("full"), 0, {"mnist": "x"})
+    return compute, registry.figure_code(spec)
+
+
+@pytest.mark.parametrize("module, edit, compute_changes, figure_changes", [
+    # library code the computation calls: both stages are stale
+    ("gdsc_book.train", lambda s: s.replace("def train_model(", "X = 1\n\n\ndef train_model(", 1)
+     .replace("    history = History()", "    history = History()\n    X", 1), True, True),
+    # a comment or a docstring is not code
+    ("gdsc_book.train", lambda s: s.replace('"""', '"""Reworded. ', 1) + "\n# a comment\n",
+     False, False),
+    # library code nothing here calls: nothing is stale
+    ("gdsc_book.train", lambda s: s + "\n\ndef unused():\n    return 1\n", False, False),
+    # the book style, how files are written: a redraw, never a recomputation
+    ("gdsc_book.style", lambda s: s.replace('"grid.alpha": 0.3', '"grid.alpha": 0.4'),
+     False, True),
+    ("gdsc_book.files", lambda s: s.replace("0o666", "0o664"), False, False),
+    # the figure's drawing code
+    ("gdsc_book.figures.ch01_what_is_ml",
+     lambda s: s.replace('"softmax regression on MNIST"', '"softmax regression, MNIST"'),
+     False, True),
+    # the figure's computation
+    ("gdsc_book.figures.ch01_what_is_ml", lambda s: s.replace("batch = 128", "batch = 64"),
+     True, True),
+])
+def test_each_key_holds_only_what_its_stage_depends_on(monkeypatch, tmp_path, module, edit,
+                                                       compute_changes, figure_changes):
+    compute, fig = _experience_keys()
+    _edited(monkeypatch, tmp_path, module, edit)
+    compute2, fig2 = _experience_keys()
+    assert (compute2 != compute, fig2 != fig) == (compute_changes, figure_changes)
+
+
+TWO_STAGES = '''
+import os
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from gdsc_book.figures.registry import figure
+from gdsc_book.style import LANGS, tr
+
+
+def _numbers(run, n):
+    with Path(os.environ["TMP_CALLS"]).open("a") as f:
+        f.write("x")
+    return {{"curve": np.arange(n) * {slope}, "n": n}}
+
+
+@figure("tmp_two", chapter="tmp2", full={{"n": 5}})
+def two(ctx):
+    r = ctx.compute(_numbers, n=ctx["n"])
+    for lang in LANGS:
+        fig, ax = plt.subplots()
+        ax.plot(r["curve"], label=tr(lang, "선 {label}", "line {label}"))
+        ctx.save(fig, lang)
+    return {{"last": float(r["curve"][-1])}}
+'''
+
+
+def test_a_redraw_reuses_the_computation(tmp_path, monkeypatch):
+    """Drawing changes redraw from the stored computation; computation changes rerun it."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    calls = tmp_path / "calls"
+    monkeypatch.setenv("TMP_CALLS", str(calls))
+    out = tmp_path / "out"
+
+    def version(slope, label):
+        (tmp_path / "tmp_two_module.py").write_text(TWO_STAGES.format(slope=slope, label=label))
+        sys.modules.pop("tmp_two_module", None)
+        registry.REGISTRY.pop("tmp_two", None)
+        importlib.invalidate_caches()
+        importlib.import_module("tmp_two_module")
+        [r] = registry.build(["tmp_two"], "full", out, verbose=False)
+        return r, calls.read_text().count("x")
+
+    try:
+        r, n = version(2, "a")
+        assert (r.status, n, r.reused) == ("built", 1, 0)
+        rec = json.loads((out / "results" / "tmp_two.json").read_text())
+        assert rec["numbers"] == {"last": 8.0}
+        [c] = rec["computations"]
+        assert (out / "results" / "compute" / "tmp_two" / c["file"]).exists()
+        r, n = version(2, "b")  # a new label: redrawn, not recomputed
+        assert (r.status, n, r.reused) == ("built", 1, 1)
+        r, n = version(3, "b")  # the computation changed
+        assert (r.status, n, r.reused) == ("built", 2, 0)
+        assert json.loads((out / "results" / "tmp_two.json").read_text())["numbers"] == \
+            {"last": 12.0}
+        assert len(list((out / "results" / "compute" / "tmp_two").glob("*.npz"))) == 1
+        [r] = registry.build(["tmp_two"], "full", out, verbose=False)
+        assert (r.status, calls.read_text().count("x")) == ("cached", 2)
+        [r] = registry.build(["tmp_two"], "full", out, verbose=False, recompute=True)
+        assert (r.status, calls.read_text().count("x")) == ("built", 3)
+    finally:
+        registry.REGISTRY.pop("tmp_two", None)
+        sys.modules.pop("tmp_two_module", None)
+
+
+def test_stored_computations_read_back_what_was_returned(tmp_path):
+    import numpy as np
+    import torch
+
+    value = {"a": np.arange(6.0).reshape(2, 3), "t": torch.ones(2, dtype=torch.long),
+             "nested": [{"x": 1, "s": "text", "nan": float("nan")}], "pair": (1, 2.5),
+             "by_int": {3: "three"}, "none": None}
+    path = tmp_path / "c.npz"
+    registry.save_computation(path, "k", value, {"seconds": 1.0})
+    back, meta = registry.load_computation(path, "k")
+    assert np.array_equal(back["a"], value["a"]) and back["a"].dtype == value["a"].dtype
+    assert torch.equal(back["t"], value["t"])
+    assert back["pair"] == (1, 2.5) and back["by_int"] == {3: "three"} and back["none"] is None
+    assert back["nested"][0]["s"] == "text" and np.isnan(back["nested"][0]["nan"])
+    assert meta == {"seconds": 1.0}
+    assert registry.load_computation(path, "another key") is None
+    with pytest.raises(BookError, match="return numbers"):
+        registry.save_computation(path, "k", {"model": torch.nn.Linear(1, 1)}, {})
+
+
+def test_the_source_reading_agrees_with_the_import():
+    """What the registry reads without importing (to say "current" fast) is what the import
+    registers, and both give one key."""
+    from gdsc_book.figures import keys
+
+    reg = registry.load_all()
+    declared = keys.declared_figures()
+    assert set(declared) == set(reg)
+    for name, d in declared.items():
+        spec = reg[name]
+        assert (d.chapter, d.data, d.long) == (spec.chapter, spec.data, spec.long), name
+        assert keys.code_hash(d.module, d.function, extra=tuple(keys.DRAWING)) == \
+            registry.figure_code(spec), name
+
+
+def test_records_name_datasets_never_where_they_lay(tmp_path):
+    """A record says which data (name, split, size, fingerprint), not a path on one machine."""
+    from gdsc_book import data
+
+    @registry.figure("tmp_data", chapter="tmpdata", data=("digits",))
+    def with_data(ctx):
+        import matplotlib.pyplot as plt
+
+        ds = ctx.load("digits")
+        for lang in ("ko", "en"):
+            fig, _ = plt.subplots()
+            ctx.save(fig, lang)
+        return {"n": len(ds)}
+
+    try:
+        registry.build_one(registry.REGISTRY["tmp_data"], "full", tmp_path)
+        rec = json.loads((tmp_path / "results" / "tmp_data.json").read_text())
+        [d] = rec["data"]
+        assert set(d) <= set(registry.DATA_FIELDS) and "source" not in d
+        assert d["sha256"] == data.fingerprint("digits")["sha256"] and d["n"] == 1437
+    finally:
+        registry.REGISTRY.pop("tmp_data")
 
 
 def test_a_long_figure_is_built_only_by_name(tmp_path):
@@ -182,3 +334,28 @@ def test_a_long_figure_is_built_only_by_name(tmp_path):
         assert r.status == "skipped" and calls == [1, 3]  # --force never starts the long run
     finally:
         registry.REGISTRY.pop("tmp_long")
+
+
+def test_fingerprints_are_remembered_by_size_and_time(tmp_path, monkeypatch):
+    """A rerun reads no dataset (the fingerprint is kept under the files' sizes and times),
+    and a changed file is hashed again."""
+    import os
+
+    from gdsc_book import data
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    raw = tmp_path / "root" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for i, name in enumerate(data._MNIST_FILES):
+        (raw / name).write_bytes(bytes([i]) * 100)
+    first = data.fingerprint("mnist", tmp_path / "root")["sha256"]
+    assert (tmp_path / "cache" / "gdsc-book" / "fingerprints.json").exists()
+    data._FINGERPRINTS.clear()  # a new run: only the remembered file is left
+    calls = []
+    real = data._fingerprint
+    monkeypatch.setattr(data, "_fingerprint", lambda *a: calls.append(a) or real(*a))
+    assert data.fingerprint("mnist", tmp_path / "root")["sha256"] == first and not calls
+    target = raw / data._MNIST_FILES[0]
+    target.write_bytes(b"\xff" * 100)  # same size, new content and time
+    os.utime(target, ns=(1, 2))
+    assert data.fingerprint("mnist", tmp_path / "root")["sha256"] != first and calls

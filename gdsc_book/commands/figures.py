@@ -12,7 +12,10 @@ HELP = "build figures (all, or by name or chapter); unchanged ones are skipped"
 def add_arguments(p) -> None:
     p.add_argument("names", nargs="*", help="figure names or chapters (e.g. ch01); default: all")
     p.add_argument("--quick", action="store_true", help="small budgets (CI); writes to build/quick")
-    p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("--force", action="store_true",
+                   help="redraw even if nothing changed (stored computations are reused)")
+    p.add_argument("--recompute", action="store_true",
+                   help="run the computations again too, even if their code is unchanged")
     p.add_argument("--out", type=Path, help="output root (default: docs, or build/quick)")
     p.add_argument("--data-root", help="dataset folder (else $GDSC_BOOK_DATA, else the cache)")
     p.add_argument("--list", action="store_true", help="list figures and exit")
@@ -36,6 +39,7 @@ def run(args) -> int:
     if args.data_root is not None:  # honoured or refused, never silently skipped
         for name in sorted({d for spec in registry.select(args.names) for d in spec.data}):
             inputs.require_data(name, args.data_root)
-    results = registry.build(args.names, budget, out, args.data_root, args.force, args.keep_going)
+    results = registry.build(args.names, budget, out, args.data_root, args.force,
+                             args.keep_going, recompute=args.recompute)
     failed = [r for r in results if r.status == "failed"]
     return 1 if failed else 0

@@ -84,33 +84,39 @@ def dml(ctx):
     return None
 
 
-@figure("ch01_experience", chapter="ch01", data=("mnist",),
-        full={"sizes": [100, 300, 1000, 3000, 10000, 60000], "seeds": 3, "updates": 2400,
-              "n_test": 10000},
-        quick={"sizes": [100, 1000], "seeds": 1, "updates": 100, "n_test": 1000})
-def experience(ctx):
-    """Mitchell's 'improves with experience': test accuracy against the training-set size."""
+def _experience(run, sizes, seeds, updates, n_test):
+    """The computation: test accuracy of softmax regression for each training-set size."""
     import numpy as np
 
     from gdsc_book.models import SoftmaxRegression
     from gdsc_book.train import train_model
 
-    train = ctx.load("mnist", train=True)
-    test = ctx.load("mnist", train=False).subset(ctx["n_test"])
+    train = run.load("mnist", train=True)
+    test = run.load("mnist", train=False).subset(n_test)
     batch = 128
-    acc = np.zeros((len(ctx["sizes"]), ctx["seeds"]))
-    for i, n in enumerate(ctx["sizes"]):
-        for s in range(ctx["seeds"]):
+    acc = np.zeros((len(sizes), seeds))
+    for i, n in enumerate(sizes):
+        for s in range(seeds):
             sub = train.subset(n, seed=s)
             x, y = sub.float_images(), sub.labels
             # Every size gets the same number of SGD updates, so only the experience differs:
             # a small set is repeated to fill an epoch of at least 6,000 examples.
             reps = -(-6000 // n)
             x, y = x.repeat(reps, 1, 1, 1), y.repeat(reps)
-            epochs = max(1, round(ctx["updates"] / (len(y) / batch)))
+            epochs = max(1, round(updates / (len(y) / batch)))
             hist = train_model(SoftmaxRegression(), (x, y), test, epochs=epochs,
                                batch_size=batch, optimizer="sgd", lr=0.05, seed=s)
             acc[i, s] = hist.test_acc[-1]
+    return {"acc": acc}
+
+
+@figure("ch01_experience", chapter="ch01", data=("mnist",),
+        full={"sizes": [100, 300, 1000, 3000, 10000, 60000], "seeds": 3, "updates": 2400,
+              "n_test": 10000},
+        quick={"sizes": [100, 1000], "seeds": 1, "updates": 100, "n_test": 1000})
+def experience(ctx):
+    """Mitchell's 'improves with experience': test accuracy against the training-set size."""
+    acc = ctx.compute(_experience, **ctx.params)["acc"]
     mean = acc.mean(axis=1)
     for lang in LANGS:
         fig, ax = plt.subplots(figsize=(6, 3.8))

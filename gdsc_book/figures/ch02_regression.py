@@ -72,7 +72,7 @@ def loss_surface(ctx):
         fig, ax = plt.subplots(figsize=(6.2, 4.8))
         cs = ax.contour(w1.numpy(), w2.numpy(), surf.T, levels=levels, cmap="viridis",
                         linewidths=1)
-        ax.clabel(cs, fmt="%.2g", fontsize=7)
+        ax.clabel(cs, fmt="%.2g", fontsize=8.5)
         for (lr, run), color in zip(runs.items(), (COLORS[0], COLORS[1])):
             p = run.path.numpy()
             ax.plot(p[:, 0], p[:, 1], "o-", ms=2.5, lw=1.2, color=color,
@@ -83,7 +83,7 @@ def loss_surface(ctx):
         ax.set_xlabel(tr(lang, "$w_{area}$ (표준화)", "$w_{area}$ (standardized)"))
         ax.set_ylabel(tr(lang, "$w_{age}$ (표준화)", "$w_{age}$ (standardized)"))
         ax.set_aspect("equal")
-        ax.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper right", fontsize=8.5)
         ctx.save(fig, lang)
     return {"lr": {"small": LR_SMALL, "large": LR_LARGE}, "steps": ctx["steps"],
             "start": list(START), "max_stable_lr": R.max_stable_lr(z),
@@ -99,7 +99,11 @@ def gd_vs_closed_form(ctx):
     h, scaler, z, (w_cf, b_cf), runs = _fit(ctx["n"], ctx.seed, ctx["steps"])
     loss_cf = float(R.mse(R.predict(z, w_cf, b_cf), h.y))
     run = runs[LR_SMALL]
-    gap = (run.losses - loss_cf).clamp(min=1e-300).numpy()
+    gap = (run.losses - loss_cf).numpy()
+    # Where GD reaches the minimum exactly (in float64) the gap is 0, which a log axis cannot
+    # show: those steps are left out and said so, never clamped to a tiny number.
+    exact = int(np.argmax(gap <= 0)) if (gap <= 0).any() else None
+    gap = np.where(gap > 0, gap, np.nan)
     raw = [scaler.to_original(p[:2], float(p[2])) for p in run.path]
     w_area = np.array([float(w[0]) for w, _ in raw])
     w_age = np.array([float(w[1]) for w, _ in raw])
@@ -109,6 +113,9 @@ def gd_vs_closed_form(ctx):
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.6, 3.6))
         a1.semilogy(steps, gap, color=COLORS[0])
         log_ticks(a1, "y")
+        if exact is not None:
+            a1.text(0.98, 0.95, tr(lang, f"{exact}번째 반복부터 정확히 0", f"exactly 0 from step {exact}"),
+                    transform=a1.transAxes, ha="right", va="top", fontsize=10)
         a1.set_xlabel(tr(lang, "반복 횟수", "iteration"))
         a1.set_ylabel(tr(lang, "MSE − 최솟값", "MSE − minimum"))
         a1.set_title(tr(lang, f"손실의 차이 ($\\eta$ = {LR_SMALL})", f"loss gap ($\\eta$ = {LR_SMALL})"),
@@ -121,7 +128,8 @@ def gd_vs_closed_form(ctx):
                        label=tr(lang, f"{name} (닫힌 형태)", f"{name} (closed form)"))
         a2.set_xlabel(tr(lang, "반복 횟수", "iteration"))
         a2.set_ylabel(tr(lang, "가중치 (원래 단위)", "weight (original units)"))
-        a2.legend(fontsize=8)
+        a2.legend(fontsize=10)
+        fig.tight_layout()
         ctx.save(fig, lang)
     w_gd, b_gd = scaler.to_original(run.w, run.b)
     return {"steps": ctx["steps"], "lr": LR_SMALL, "loss_closed_form": loss_cf,

@@ -17,7 +17,6 @@ TRAIN = {"batch_size": 128, "optimizer": "sgd", "lr": 0.01, "momentum": 0.9}
 # A "saturated" start: the default initial W scaled up 10×, so most softmax outputs are close
 # to one-hot and mostly wrong. This is the flat region of the MSE surface.
 SATURATED_SCALE = 10.0
-_RUNS: dict = {}  # trained models shared by the figures of one build (same settings, same run)
 
 
 def slide_batch(ds) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
@@ -26,25 +25,41 @@ def slide_batch(ds) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
     return ds.images[idx], ds.labels[idx], idx
 
 
-def _softmax_regression(ctx, loss: str, init_scale: float = 1.0):
-    """Train the slides' linear neural network on MNIST with ``train_model``."""
+def _softmax_run(run, loss: str, init_scale: float, n_train: int, epochs: int,
+                 outputs: int = 0):
+    """The computation: the slides' linear neural network trained on MNIST.
+
+    Returns its weights, its history, its test accuracy before training and, with
+    ``outputs``, its logits on the first test images (with the images and labels)."""
     from gdsc_book.models import SoftmaxRegression
     from gdsc_book.train import evaluate, train_model
 
-    train = ctx.load("mnist", train=True).subset(ctx["n_train"], seed=ctx.seed)
-    test = ctx.load("mnist", train=False)
-    key = (loss, init_scale, ctx["n_train"], ctx["epochs"], ctx.seed)
-    if key not in _RUNS:
-        torch.manual_seed(ctx.seed)
-        model = SoftmaxRegression(in_shape=(1, 28, 28), num_classes=10)
+    train = run.load("mnist", train=True).subset(n_train, seed=run.seed)
+    test = run.load("mnist", train=False)
+    torch.manual_seed(run.seed)
+    model = SoftmaxRegression(in_shape=(1, 28, 28), num_classes=10)
+    with torch.no_grad():
+        model.linear.weight.mul_(init_scale)
+    acc0 = evaluate(model, test)[1]  # epoch 0: before any training
+    hist = train_model(model, train, test, epochs=epochs, loss=loss, seed=run.seed,
+                       device="cpu", **TRAIN)
+    out = {"weight": model.linear.weight.detach().numpy(), "history": hist.to_dict(),
+           "acc0": acc0, "n_params": sum(p.numel() for p in model.parameters())}
+    if outputs:
+        model.eval()
         with torch.no_grad():
-            model.linear.weight.mul_(init_scale)
-        acc0 = evaluate(model, test)[1]  # epoch 0: before any training
-        hist = train_model(model, train, test, epochs=ctx["epochs"], loss=loss, seed=ctx.seed,
-                           device="cpu", **TRAIN)
-        _RUNS[key] = (model.eval(), hist, acc0)
-    model, hist, acc0 = _RUNS[key]
-    return model, hist, test, acc0
+            out["logits"] = model(test.float_images()[:outputs])
+        out["images"], out["labels"] = test.images[:outputs, 0].numpy(), test.labels[:outputs]
+    return out
+
+
+def _softmax_regression(ctx, loss: str, init_scale: float = 1.0, outputs: int = 0) -> dict:
+    from gdsc_book.train import History
+
+    r = ctx.compute(_softmax_run, loss=loss, init_scale=init_scale, n_train=ctx["n_train"],
+                    epochs=ctx["epochs"], outputs=outputs)
+    r["history"] = History.from_dict(r["history"])
+    return r
 
 
 @figure("ch03_mnist_batch", chapter="ch03", data=("mnist",), fmt="png")
@@ -94,22 +109,21 @@ _MNIST_BUDGET = {"full": {"n_train": 20000, "epochs": 5}, "quick": {"n_train": 2
         quick=_MNIST_BUDGET["quick"])
 def softmax_bars(ctx):
     """One test image: the raw outputs Wx + b (any real number) and their softmax (a PMF)."""
-    model, _, test, _ = _softmax_regression(ctx, "ce")
-    with torch.no_grad():
-        logits = model(test.float_images()[:500])
+    r = _softmax_regression(ctx, "ce", outputs=500)
+    logits, labels, images = r["logits"], r["labels"], r["images"]
     probs = L.softmax(logits)
     # The first test image the model gets right without being sure (top probability < 0.9):
     # a near-certain example would show a single bar.
-    unsure = ((probs.amax(1) < 0.9) & (probs.argmax(1) == test.labels[:500])).nonzero()
+    unsure = ((probs.amax(1) < 0.9) & (probs.argmax(1) == labels)).nonzero()
     i = int(unsure[0]) if len(unsure) else 0
     z, p = logits[i], probs[i]
     digits = np.arange(10)
     for lang in LANGS:
         fig, (a0, a1, a2) = plt.subplots(1, 3, figsize=(10, 2.9),
                                          gridspec_kw={"width_ratios": [0.7, 1.3, 1.3]})
-        a0.imshow(test.images[i, 0].numpy(), cmap="gray_r")
-        a0.set_title(tr(lang, f"입력 x (레이블 {int(test.labels[i])})",
-                        f"input x (label {int(test.labels[i])})"), fontsize=10)
+        a0.imshow(images[i], cmap="gray_r")
+        a0.set_title(tr(lang, f"입력 x (레이블 {int(labels[i])})",
+                        f"input x (label {int(labels[i])})"), fontsize=10)
         a0.axis("off")
         a1.bar(digits, z.numpy(), color=COLORS[0])
         a1.axhline(0, color="black", lw=0.8)
@@ -123,7 +137,7 @@ def softmax_bars(ctx):
             a.set_xticks(digits)
             a.set_xlabel(tr(lang, "클래스 d", "class d"))
         ctx.save(fig, lang)
-    return {"index": i, "label": int(test.labels[i]), "pred": int(p.argmax()), "logit_min": float(z.min()),
+    return {"index": i, "label": int(labels[i]), "pred": int(p.argmax()), "logit_min": float(z.min()),
             "logit_max": float(z.max()), "p_max": float(p.max()), "p_sum": float(p.sum())}
 
 
@@ -131,8 +145,9 @@ def softmax_bars(ctx):
         quick=_MNIST_BUDGET["quick"], fmt="png")
 def weights(ctx):
     """The ten rows of the learned W, each shown as a 28×28 image."""
-    model, hist, _, _ = _softmax_regression(ctx, "ce")
-    w = model.linear.weight.detach().reshape(10, 28, 28).numpy()
+    run = _softmax_regression(ctx, "ce")
+    hist = run["history"]
+    w = run["weight"].reshape(10, 28, 28)
     vmax = float(np.abs(w).max())
     for lang in LANGS:
         fig, axes = plt.subplots(2, 5, figsize=(8.0, 3.6))
@@ -151,7 +166,7 @@ def weights(ctx):
             "zero_ring_mean": float(w[0][(r >= 6) & (r <= 10)].mean()),
             "test_acc": hist.test_acc[-1], "train_acc": hist.train_acc[-1],
             "epochs": ctx["epochs"], "n_train": ctx["n_train"],
-            "n_params": sum(p.numel() for p in model.parameters()), **TRAIN}
+            "n_params": run["n_params"], **TRAIN}
 
 
 @figure("ch03_ce_vs_mse", chapter="ch03", data=("mnist",), full=_MNIST_BUDGET["full"],
@@ -159,7 +174,8 @@ def weights(ctx):
 def ce_vs_mse(ctx):
     """Softmax regression trained with cross-entropy and with MSE, same budget, two starts."""
     starts = {"default": 1.0, "saturated": SATURATED_SCALE}
-    runs = {(start, loss): _softmax_regression(ctx, loss, scale)[1:4:2]
+    runs = {(start, loss): (lambda r: (r["history"], r["acc0"]))(
+                _softmax_regression(ctx, loss, scale))
             for start, scale in starts.items() for loss in ("ce", "mse")}
     names = {"ce": ("교차 엔트로피", "cross-entropy"), "mse": ("MSE", "MSE")}
     titles = {"default": ("기본 초기화", "default initialization"),
@@ -228,7 +244,7 @@ def four_curves(ctx):
         axes[2].set_ylim(0, 8)
         for ax in axes:
             ax.set_xlabel("$x$")
-            ax.legend(fontsize=8)
+            ax.legend(fontsize=8.5)
         ctx.save(fig, lang)
     out = {}
     for (kind, lab), (_, d2) in curves.items():

@@ -77,7 +77,7 @@ def hyperplanes(ctx):
             ax.set_aspect("equal")
             ax.set_xlabel("$x_1$")
             ax.set_ylabel("$x_2$")
-            ax.legend(loc="upper left", fontsize=8, ncol=2)
+            ax.legend(loc="upper left", fontsize=8.5, ncol=2)
         axes[0].set_title(tr(lang, "두 클래스: 초평면 하나 $\\mathbf{w}^\\top\\mathbf{x}+b=0$",
                              "two classes: one hyperplane $\\mathbf{w}^\\top\\mathbf{x}+b=0$"))
         axes[1].set_title(tr(lang, "세 클래스: 클래스 쌍마다 초평면 (점선)",
@@ -109,7 +109,7 @@ def perceptron(ctx):
             _gate_points(ax, P.TRUTH_TABLES[gate], lang)
             ok = int((run.predict(P.INPUTS) == P.TRUTH_TABLES[gate]).sum())
             ax.set_title(tr(lang, f"{gate}: 네 점 중 {ok}개 정답", f"{gate}: {ok} of 4 correct"))
-            ax.legend(loc="upper right", fontsize=8)
+            ax.legend(loc="upper right", fontsize=8.5)
         ax = axes[2]
         ep = np.arange(1, ctx["epochs"] + 1)
         or_m = or_run.mistakes + [0] * (ctx["epochs"] - or_run.epochs)
@@ -129,23 +129,30 @@ def perceptron(ctx):
             "xor_epochs": xor_run.epochs}
 
 
-@figure("ch04_xor_mlp", chapter="ch04", full={"steps": 500, "seeds": 5},
-        quick={"steps": 300, "seeds": 2})
-def xor_mlp(ctx):
-    """Decision boundaries on XOR: an MLP without an activation, with ReLU, and its hidden space."""
-    accs = {act: [P.fit_xor_mlp(act, steps=ctx["steps"], seed=s)[1] for s in range(ctx["seeds"])]
+def _xor_fits(run, steps, seeds):
+    """The computation: XOR accuracy per activation and seed, and two fitted p(1 | x) maps."""
+    accs = {act: [P.fit_xor_mlp(act, steps=steps, seed=s)[1] for s in range(seeds)]
             for act in ("identity", "relu", "tanh")}
-    lin_model, _ = P.fit_xor_mlp("identity", steps=ctx["steps"], seed=ctx.seed)
-    relu_model, _ = P.fit_xor_mlp("relu", steps=ctx["steps"], seed=ctx.seed)
-    hand = P.handmade_xor_net()
-    x, y = P.xor_data()
-    h = P.hidden_features(hand, x).numpy()
-    lo, hi = -0.5, 1.5
-    xx, yy, pts = _mesh(lo, hi)
+    lin_model, _ = P.fit_xor_mlp("identity", steps=steps, seed=run.seed)
+    relu_model, _ = P.fit_xor_mlp("relu", steps=steps, seed=run.seed)
+    xx, _, pts = _mesh(-0.5, 1.5)
     with torch.no_grad():
         # p(output 1 | x): the affine network ends at the cross-entropy optimum, 1/2 everywhere
         probs = [torch.softmax(m(pts), 1)[:, 1].numpy().reshape(xx.shape)
                  for m in (lin_model, relu_model)]
+    return {"accs": accs, "probs": probs}
+
+
+@figure("ch04_xor_mlp", chapter="ch04", full={"steps": 500, "seeds": 5},
+        quick={"steps": 300, "seeds": 2})
+def xor_mlp(ctx):
+    """Decision boundaries on XOR: an MLP without an activation, with ReLU, and its hidden space."""
+    r = ctx.compute(_xor_fits, **ctx.params)
+    accs, probs = r["accs"], r["probs"]
+    x, y = P.xor_data()
+    h = P.hidden_features(P.handmade_xor_net(), x).numpy()
+    lo, hi = -0.5, 1.5
+    xx, yy, _ = _mesh(lo, hi)
     spread = float(np.abs(probs[0] - 0.5).max())
     for lang in LANGS:
         fig, axes = plt.subplots(1, 3, figsize=(13, 4.3))
@@ -180,7 +187,7 @@ def xor_mlp(ctx):
         ax.set_ylabel("$h_2 = \\mathrm{ReLU}(x_1 + x_2 - 1)$")
         ax.set_aspect("equal")
         ax.set_title(tr(lang, "은닉 공간에서는 직선 하나로 분리", "hidden space: one line separates"))
-        ax.legend(loc="upper left", fontsize=8)
+        ax.legend(loc="upper left", fontsize=8.5)
         fig.tight_layout()
         ctx.save(fig, lang)
     return {"acc_identity_max": max(accs["identity"]), "acc_relu_min": min(accs["relu"]),
@@ -213,23 +220,32 @@ def activations(ctx):
             "tanh_grad_max": A.tanh_grad(torch.zeros(1)).item()}
 
 
-@figure("ch04_manifold", chapter="ch04", data=("mnist",),
-        full={"n_roll": 1500, "n_mnist": 1500, "tsne_iter": 1000},
-        quick={"n_roll": 300, "n_mnist": 200, "tsne_iter": 250})
-def manifold(ctx):
-    """A swiss roll unrolled by Isomap, and MNIST digits embedded in 2-D by t-SNE."""
-    x_roll, t_roll = M.swiss_roll(ctx["n_roll"], seed=ctx.seed)
+def _embeddings(run, n_roll, n_mnist, tsne_iter):
+    """The computation: the swiss roll by PCA and Isomap, MNIST by t-SNE, and their scores."""
+    x_roll, t_roll = M.swiss_roll(n_roll, seed=run.seed)
     iso, pca = M.isomap_2d(x_roll), M.pca_2d(x_roll)
-    ds = ctx.load("mnist", train=False).subset(ctx["n_mnist"], seed=ctx.seed)
+    ds = run.load("mnist", train=False).subset(n_mnist, seed=run.seed)
     xm = ds.images.reshape(len(ds.labels), -1).numpy().astype(np.float64) / 255.0
     labels = ds.labels.numpy()
-    emb = M.tsne_2d(xm, seed=ctx.seed, max_iter=ctx["tsne_iter"])
+    emb = M.tsne_2d(xm, seed=run.seed, max_iter=tsne_iter)
     numbers = {
         "roll_dim": M.twonn_dimension(x_roll), "mnist_dim": M.twonn_dimension(xm),
         "mnist_ambient": xm.shape[1], "n_mnist": len(labels), "n_roll": len(t_roll),
         "isomap_score": M.unrolling_score(iso, t_roll), "pca_score": M.unrolling_score(pca, t_roll),
         "tsne_knn": M.knn_accuracy(emb, labels), "pca_knn": M.knn_accuracy(M.pca_2d(xm), labels),
     }
+    return {"x_roll": x_roll, "t_roll": t_roll, "iso": iso, "pca": pca, "emb": emb,
+            "labels": labels, "numbers": numbers}
+
+
+@figure("ch04_manifold", chapter="ch04", data=("mnist",),
+        full={"n_roll": 1500, "n_mnist": 1500, "tsne_iter": 1000},
+        quick={"n_roll": 300, "n_mnist": 200, "tsne_iter": 250})
+def manifold(ctx):
+    """A swiss roll unrolled by Isomap, and MNIST digits embedded in 2-D by t-SNE."""
+    r = ctx.compute(_embeddings, **ctx.params)
+    x_roll, t_roll, iso, pca = r["x_roll"], r["t_roll"], r["iso"], r["pca"]
+    emb, labels, numbers = r["emb"], r["labels"], r["numbers"]
     for lang in LANGS:
         fig = plt.figure(figsize=(15, 4.2))
         ax = fig.add_subplot(1, 4, 1, projection="3d")

@@ -54,13 +54,31 @@ def pieces(ctx):
                 ax.axvline(k, color="gray", lw=0.7, ls=":")
         axes[2].set_title(tr(lang, "③ 선형 결합 = 조각별 선형 근사", "③ linear combination"),
                           fontsize=10)
-        axes[2].legend(fontsize=8, loc="lower right")
+        axes[2].legend(fontsize=8.5, loc="lower right")
         for ax in axes:
             ax.set_xlabel("$x$")
         fig.tight_layout()
         ctx.save(fig, lang)
     return {"width": ctx["width"], "kinks_inside": len(inside), "pieces": len(inside) + 1,
             "max_error": AP.max_error(model), "bias": bias}
+
+
+def _width_sweep(run, widths, steps, shown, random_seeds, depths, depth_width):
+    """The computation: trained and hand-built nets per width, and their linear pieces."""
+    trained = {k: AP.fit_relu_net(k, steps=steps, seed=run.seed) for k in widths}
+    x = AP.grid(1001)
+    with torch.no_grad():
+        fits = {k: trained[k](x)[:, 0].numpy() for k in shown}
+    return {
+        "x": x[:, 0].numpy(), "fits": fits,
+        "err_trained": [AP.max_error(trained[k]) for k in widths],
+        "err_built": [AP.max_error(AP.interpolant_net(k)) for k in widths],
+        "pieces_trained": [AP.count_pieces_1d(trained[k]) for k in widths],
+        "pieces_random": [float(np.mean(AP.random_pieces(k, 1, random_seeds))) for k in widths],
+        "depth_random": [float(np.mean(AP.random_pieces(depth_width, d, random_seeds)))
+                         for d in depths],
+        "sawtooth": [AP.count_pieces_1d(AP.sawtooth_net(d), 0.0, 1.0) for d in depths],
+    }
 
 
 @figure("ch05_width", chapter="ch05",
@@ -70,26 +88,20 @@ def pieces(ctx):
                "depths": [1, 2, 3], "depth_width": 8})
 def width_sweep(ctx):
     """One-hidden-layer ReLU nets of growing width: fits, max error, and linear pieces."""
-    widths = ctx["widths"]
-    trained = {k: AP.fit_relu_net(k, steps=ctx["steps"], seed=ctx.seed) for k in widths}
-    err_trained = [AP.max_error(trained[k]) for k in widths]
-    err_built = [AP.max_error(AP.interpolant_net(k)) for k in widths]
-    pieces_trained = [AP.count_pieces_1d(trained[k]) for k in widths]
-    pieces_random = [float(np.mean(AP.random_pieces(k, 1, ctx["random_seeds"]))) for k in widths]
-    depths, dw = ctx["depths"], ctx["depth_width"]
-    depth_random = [float(np.mean(AP.random_pieces(dw, d, ctx["random_seeds"]))) for d in depths]
-    sawtooth = [AP.count_pieces_1d(AP.sawtooth_net(d), 0.0, 1.0) for d in depths]
-    x = AP.grid(1001)
-    xs = x[:, 0].numpy()
+    r = ctx.compute(_width_sweep, **ctx.params)
+    widths, depths, dw = ctx["widths"], ctx["depths"], ctx["depth_width"]
+    err_trained, err_built = r["err_trained"], r["err_built"]
+    pieces_trained, pieces_random = r["pieces_trained"], r["pieces_random"]
+    depth_random, sawtooth = r["depth_random"], r["sawtooth"]
+    xs = r["x"]
     for lang in LANGS:
         fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
         _target_line(axes[0], lang, xs)
         for c, k in zip(COLORS, ctx["shown"]):
-            with torch.no_grad():
-                axes[0].plot(xs, trained[k](x)[:, 0], color=c, lw=1.4,
-                             label=tr(lang, f"폭 {k}", f"width {k}"))
+            axes[0].plot(xs, r["fits"][k], color=c, lw=1.4,
+                         label=tr(lang, f"폭 {k}", f"width {k}"))
         axes[0].set_xlabel("$x$")
-        axes[0].legend(fontsize=8, ncol=2, loc="lower right")
+        axes[0].legend(fontsize=8.5, ncol=2, loc="lower right")
         axes[0].set_title(tr(lang, "은닉층 하나인 ReLU 신경망 (Adam으로 학습)",
                              "one-hidden-layer ReLU nets (trained with Adam)"))
         ax = axes[1]
@@ -105,7 +117,7 @@ def width_sweep(ctx):
         ax.set_xticks(widths)
         ax.set_xticklabels([str(k) for k in widths])
         ax.minorticks_off()
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8.5)
         log_ticks(ax, "y")
         ax.set_title(tr(lang, "폭이 늘수록 오차가 준다", "wider, closer"))
         fig.tight_layout()
@@ -123,7 +135,7 @@ def width_sweep(ctx):
         ax.minorticks_off()
         ax.set_xlabel(tr(lang, "폭 $k$ (은닉층 1개)", "width $k$ (one hidden layer)"))
         ax.set_ylabel(tr(lang, "$[-1, 1]$ 위의 선형 조각 수", "linear pieces on $[-1, 1]$"))
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8.5)
         log_ticks(ax, "y")
         ax.set_title(tr(lang, "폭에 따른 선형 영역", "linear regions vs width"))
         ax = axes[1]
@@ -135,7 +147,7 @@ def width_sweep(ctx):
                     label=tr(lang, f"무작위 초기화, 폭 {dw} (평균)", f"random init, width {dw} (mean)"))
         ax.set_xlabel(tr(lang, "은닉층 수 $L$", "hidden layers $L$"))
         ax.set_ylabel(tr(lang, "선형 조각 수", "linear pieces"))
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8.5)
         log_ticks(ax, "y")
         ax.set_title(tr(lang, "깊이에 따른 선형 영역", "linear regions vs depth"))
         fig.tight_layout()
@@ -207,6 +219,19 @@ def folding(ctx):
             "units": [4 * d for d in (1, 2, 3)]}
 
 
+def _deep_narrow(run, depths, widths, seeds, steps):
+    """The computation: the best max error over seeds, per width and depth."""
+    errors: dict[int, list[float]] = {}
+    for w in widths:
+        errors[w] = [min(AP.max_error(AP.fit_relu_net(w, d, steps=steps, seed=s))
+                         for s in range(seeds)) for d in depths]
+    # The best any monotone function can do: half the target's largest drop (or rise).
+    xg = np.linspace(-1, 1, 20001)
+    f = AP.target(xg)
+    floor = min(max(np.maximum.accumulate(f) - f), max(f - np.minimum.accumulate(f))) / 2
+    return {"errors": errors, "floor": float(floor)}
+
+
 @figure("ch05_deep_narrow", chapter="ch05",
         full={"depths": [1, 2, 4, 8], "widths": [1, 4], "seeds": 2, "steps": 1500},
         quick={"depths": [1, 2], "widths": [1, 4], "seeds": 1, "steps": 200})
@@ -216,14 +241,8 @@ def deep_narrow(ctx):
     Training deep narrow ReLU nets is hard (units die, fits stall), so each point is the best
     of a few seeds: the question here is what the architecture can reach, not how reliably.
     """
-    errors: dict[int, list[float]] = {}
-    for w in ctx["widths"]:
-        errors[w] = [min(AP.max_error(AP.fit_relu_net(w, d, steps=ctx["steps"], seed=s))
-                         for s in range(ctx["seeds"])) for d in ctx["depths"]]
-    # The best any monotone function can do: half the target's largest drop (or rise).
-    xg = np.linspace(-1, 1, 20001)
-    f = AP.target(xg)
-    floor = min(max(np.maximum.accumulate(f) - f), max(f - np.minimum.accumulate(f))) / 2
+    r = ctx.compute(_deep_narrow, **ctx.params)
+    errors, floor = r["errors"], r["floor"]
     for lang in LANGS:
         fig, ax = plt.subplots(figsize=(6.5, 4.2))
         for c, w in zip((COLORS[1], COLORS[0]), ctx["widths"]):
@@ -236,7 +255,7 @@ def deep_narrow(ctx):
         ax.set_ylabel(tr(lang, "최대 오차 (시드 중 최선)", "max error (best seed)"))
         ax.set_xticks(ctx["depths"])
         ax.minorticks_off()
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8.5)
         log_ticks(ax, "y")
         ax.set_title(tr(lang, "깊고 좁은 신경망 ($d = D = 1$)", "deep narrow networks ($d = D = 1$)"))
         fig.tight_layout()
@@ -272,7 +291,7 @@ def generalization(ctx):
             ax.plot(xs[:, 0], model(xs)[:, 0], color=COLORS[0], lw=1.8,
                     label=tr(lang, "폭 256 신경망", "width-256 network"))
         ax.set_xlabel("$x$")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8.5)
         ax.set_title(tr(lang, f"훈련 MSE {train_mse:.3f}, 새 데이터 MSE {test_mse:.3f}",
                         f"train MSE {train_mse:.3f}, new-data MSE {test_mse:.3f}"))
         fig.tight_layout()

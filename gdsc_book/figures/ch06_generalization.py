@@ -45,7 +45,7 @@ def fit_figure(ctx):
             ax.set_ylim(-1.8, 1.8)
             ax.set_xlabel("$x$")
         axes[0].set_ylabel("$y$")
-        axes[0].legend(loc="lower left", fontsize=8)
+        axes[0].legend(loc="lower left", fontsize=8.5)
         ctx.save(fig, lang, part="curves")
 
         fig, ax = plt.subplots(figsize=(6, 3.8))
@@ -96,7 +96,7 @@ def bias_variance_figure(ctx):
             ax.set_xlabel(tr(lang, "다항식 차수 (모델 용량)", "polynomial degree (capacity)"))
             ax.set_title(tr(lang, f"훈련 샘플 {title[0]}", f"training set {title[1]}"))
         axes[0].set_ylabel(tr(lang, "오차", "error"))
-        fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=5, fontsize=8,
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=5, fontsize=8.5,
                    bbox_to_anchor=(0.5, -0.08))
         ctx.save(fig, lang)
     z = [abs(t - e) / s for t, e, s in zip(d.total, d.expected_error, d.expected_error_se)]
@@ -121,21 +121,53 @@ QUICK = {"n_train": 300, "n_test": 500, "size": 14, "noise": 0.2, "width": 64,
          "lr": 0.05, "epochs": 5}
 
 
-def _data(ctx):
+def _data(run, n_train, n_test, size, noise):
     """The shared overfitting setup: a noisy-label MNIST subset and a clean test subset."""
-    train = small_split(ctx.load("mnist", train=True), ctx["n_train"], ctx["size"], seed=0)
-    test = small_split(ctx.load("mnist", train=False), ctx["n_test"], ctx["size"], seed=1)
-    y_noisy, _ = noisy_labels(train[1], ctx["noise"], seed=0)
+    train = small_split(run.load("mnist", train=True), n_train, size, seed=0)
+    test = small_split(run.load("mnist", train=False), n_test, size, seed=1)
+    y_noisy, _ = noisy_labels(train[1], noise, seed=0)
     return (train[0], y_noisy), test
 
 
-def _run(ctx, train, test, seed=0, dropout=0.0, **kw):
-    torch.manual_seed(seed)
-    model = MLP(ctx["size"] ** 2, widths=(ctx["width"],), dropout=dropout)
-    with reg.torch_threads(1):
-        hist = train_model(model, train, test, epochs=ctx["epochs"], optimizer="sgd",
-                           lr=ctx["lr"], momentum=0.9, seed=seed, **kw)
-    return model, hist
+def _mlp_runs(run, variants, n_train, n_test, size, noise, width, lr, epochs,
+              ensemble=False, shift_examples=0):
+    """The computation: the setup's MLP once per variant (seed, dropout, weight decay, shift,
+    validation split), with the weight norms, and, if asked, the ensembles of the first k."""
+    train, test = _data(run, n_train, n_test, size, noise)
+    runs, models = [], []
+    for v in variants:
+        v = dict(v)
+        seed, dropout, shift = v.pop("seed", 0), v.pop("dropout", 0.0), v.pop("shift", 0)
+        if shift:
+            v["augment"] = reg.random_shift(shift)
+        torch.manual_seed(seed)
+        model = MLP(size ** 2, widths=(width,), dropout=dropout)
+        with reg.torch_threads(1):
+            h = train_model(model, train, test, epochs=epochs, optimizer="sgd", lr=lr,
+                            momentum=0.9, seed=seed, **v)
+        runs.append({"history": h.to_dict(), "weight_norm": reg.weight_norm(model)})
+        models.append(model)
+    out = {"runs": runs}
+    if ensemble:
+        x_te, y_te = test
+        with reg.torch_threads(1):
+            out["ensemble"] = [reg.accuracy(reg.ensemble_probs(models[: k + 1], x_te), y_te)
+                               for k in range(len(models))]
+    if shift_examples:
+        g = torch.Generator().manual_seed(0)
+        out["examples"] = reg.random_shift(shift_examples)(
+            train[0][:1].repeat(4, 1, 1, 1), g).numpy()
+    return out
+
+
+def _runs(ctx, variants, **kw):
+    """Histories (and the rest) of ``_mlp_runs`` on this figure's setup."""
+    from gdsc_book.train import History
+
+    r = ctx.compute(_mlp_runs, variants=variants, **{k: ctx[k] for k in SETUP}, **kw)
+    for x in r["runs"]:
+        x["history"] = History.from_dict(x["history"])
+    return r
 
 
 def _acc_axes(ax, lang, epochs=True):
@@ -154,11 +186,8 @@ def _summary(h):
         full=dict(SETUP, wds=[0.0, 1e-3, 1e-2]), quick=dict(QUICK, wds=[0.0, 1e-2]))
 def weight_decay_figure(ctx):
     """Training with torch.optim.SGD(weight_decay=λ) for a few λ on the noisy-label setup."""
-    train, test = _data(ctx)
-    runs = []
-    for wd in ctx["wds"]:
-        model, h = _run(ctx, train, test, weight_decay=wd)
-        runs.append((wd, h, reg.weight_norm(model)))
+    r = _runs(ctx, [{"weight_decay": wd} for wd in ctx["wds"]])
+    runs = [(wd, x["history"], x["weight_norm"]) for wd, x in zip(ctx["wds"], r["runs"])]
     for lang in LANGS:
         fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [2, 1]})
         ep = np.arange(1, ctx["epochs"] + 1)
@@ -182,8 +211,8 @@ def weight_decay_figure(ctx):
         full=dict(SETUP, ps=[0.0, 0.5]), quick=dict(QUICK, ps=[0.0, 0.5]))
 def dropout_figure(ctx):
     """The same MLP with and without dropout after its hidden layer."""
-    train, test = _data(ctx)
-    runs = [(p, _run(ctx, train, test, dropout=p)[1]) for p in ctx["ps"]]
+    r = _runs(ctx, [{"dropout": p} for p in ctx["ps"]])
+    runs = [(p, x["history"]) for p, x in zip(ctx["ps"], r["runs"])]
     for lang in LANGS:
         fig, ax = plt.subplots(figsize=(7, 3.8))
         ep = np.arange(1, ctx["epochs"] + 1)
@@ -202,11 +231,9 @@ def dropout_figure(ctx):
         full=dict(SETUP, shift=1), quick=dict(QUICK, shift=1))
 def augmentation_figure(ctx):
     """Random shifts of the training images (a new shift every epoch) against none."""
-    train, test = _data(ctx)
-    runs = [("none", _run(ctx, train, test)[1]),
-            ("shift", _run(ctx, train, test, augment=reg.random_shift(ctx["shift"]))[1])]
-    g = torch.Generator().manual_seed(0)
-    examples = reg.random_shift(ctx["shift"])(train[0][:1].repeat(4, 1, 1, 1), g)
+    r = _runs(ctx, [{}, {"shift": ctx["shift"]}], shift_examples=ctx["shift"])
+    runs = [("none", r["runs"][0]["history"]), ("shift", r["runs"][1]["history"])]
+    examples = r["examples"]
     for lang in LANGS:
         fig = plt.figure(figsize=(10, 3.8))
         gs = fig.add_gridspec(2, 4, width_ratios=[1, 1, 2.2, 2.2])
@@ -235,10 +262,9 @@ def augmentation_figure(ctx):
         quick=dict(QUICK, val_fraction=0.2, patience=2))
 def early_stopping_figure(ctx):
     """Validation accuracy picks the epoch; the test set is only reported."""
-    train, test = _data(ctx)
     # Run every epoch (no patience) to draw the whole curve, then ask where patience would
     # have stopped: tests/test_regularization.py checks train_model(patience=...) agrees.
-    _, h = _run(ctx, train, test, val_fraction=ctx["val_fraction"])
+    h = _runs(ctx, [{"val_fraction": ctx["val_fraction"]}])["runs"][0]["history"]
     best, stop = reg.early_stopping(h.val_acc, h.val_loss, ctx["patience"])
     for lang in LANGS:
         fig, ax = plt.subplots(figsize=(7.5, 3.8))
@@ -265,17 +291,10 @@ def early_stopping_figure(ctx):
         full=dict(SETUP, members=5), quick=dict(QUICK, members=2))
 def ensemble_figure(ctx):
     """Members that differ only in their seed, averaged (softmax probabilities)."""
-    train, test = _data(ctx)
-    models, accs = [], []
-    for s in range(ctx["members"]):
-        m, h = _run(ctx, train, test, seed=s)
-        models.append(m)
-        accs.append(h.test_acc[-1])
-    x_te, y_te = test
-    with reg.torch_threads(1):
-        ens = [reg.accuracy(reg.ensemble_probs(models[: k + 1], x_te), y_te)
-               for k in range(len(models))]
-    ks = np.arange(1, len(models) + 1)
+    r = _runs(ctx, [{"seed": s} for s in range(ctx["members"])], ensemble=True)
+    accs = [x["history"].test_acc[-1] for x in r["runs"]]
+    ens = r["ensemble"]
+    ks = np.arange(1, len(accs) + 1)
     for lang in LANGS:
         fig, ax = plt.subplots(figsize=(6.5, 3.8))
         ax.scatter(ks, accs, color=COLORS[0], zorder=3, label=tr(lang, "개별 모델 (시드 k)", "single model (seed k)"))
@@ -283,6 +302,8 @@ def ensemble_figure(ctx):
         ax.set_xticks(ks)
         ax.set_xlabel("k")
         _acc_axes(ax, lang, epochs=False)
+        # accuracies within a few points: one decimal keeps the tick labels distinct
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
         ax.legend()
         ctx.save(fig, lang)
     return {"member_acc": accs, "ensemble_acc": ens, "mean_member_acc": float(np.mean(accs)),
@@ -306,6 +327,6 @@ def implicit_sgd_figure(ctx):
         ax.scatter(d["x"], d["y"], color=COLORS[1], zorder=4, s=30, label=tr(lang, "훈련 데이터", "training data"))
         ax.set_xlabel("$x$")
         ax.set_ylabel("$y$")
-        ax.legend(fontsize=8, loc="lower left")
+        ax.legend(fontsize=8.5, loc="lower left")
         ctx.save(fig, lang)
     return {k: v for k, v in d.items() if np.isscalar(v)} | {"n": len(d["x"]), "features": len(d["w_sgd"])}

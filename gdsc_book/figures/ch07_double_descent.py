@@ -17,15 +17,23 @@ from gdsc_book import double_descent as dd
 from gdsc_book.figures.registry import figure
 from gdsc_book.models import MLP
 from gdsc_book.regularization import random_shift, torch_threads
-from gdsc_book.style import COLORS, LANGS, tr
+from gdsc_book.style import COLORS, LANGS, log_ticks, tr
 from gdsc_book.train import train_model
 
 
-def _data(ctx, noise: float):
-    train = dd.small_split(ctx.load("mnist", train=True), ctx["n_train"], ctx["size"], seed=0)
-    test = dd.small_split(ctx.load("mnist", train=False), ctx["n_test"], ctx["size"], seed=1)
+def _data(run, n_train, n_test, size, noise: float):
+    train = dd.small_split(run.load("mnist", train=True), n_train, size, seed=0)
+    test = dd.small_split(run.load("mnist", train=False), n_test, size, seed=1)
     y, _ = dd.noisy_labels(train[1], noise, seed=0)
     return (train[0], y), test
+
+
+def _sweep(run, n_train, n_test, size, noise, epochs, lr, widths):
+    """The computation: one MLP per width, trained to (near) zero training error."""
+    train, test = _data(run, n_train, n_test, size, noise)
+    with torch_threads(1):
+        s = dd.width_sweep(train, test, widths, epochs=epochs, lr=lr, seed=run.seed)
+    return s.to_dict()
 
 
 def _pct(ax, axis="y"):
@@ -40,10 +48,8 @@ def _pct(ax, axis="y"):
                "lr": 3e-3, "widths": [2, 16, 64], "epoch_widths": [2, 64], "last": 3, "window": 3})
 def double_descent_figure(ctx):
     """Test error against width (model-wise) and against epochs (epoch-wise), one sweep."""
-    train, test = _data(ctx, ctx["noise"])
-    with torch_threads(1):
-        s = dd.width_sweep(train, test, ctx["widths"], epochs=ctx["epochs"], lr=ctx["lr"],
-                           seed=ctx.seed)
+    s = dd.Sweep(**ctx.compute(_sweep, **{k: ctx[k] for k in (
+        "n_train", "n_test", "size", "noise", "epochs", "lr", "widths")}))
     d = ctx["size"] ** 2
     n, k = ctx["n_train"], 10
     thr_nk = dd.width_for_parameters(n * k, d)  # #params = #samples × #classes
@@ -59,21 +65,21 @@ def double_descent_figure(ctx):
         ax.plot(s.sizes, test_err, "s-", color=COLORS[1], lw=2, label=tr(lang, f"테스트 오차 (마지막 {ctx['last']} 에폭 평균)", f"test error (mean of the last {ctx['last']} epochs)"))
         ax.plot(s.sizes, best_seen, ":", color=COLORS[2], label=tr(lang, "학습 중 최소 테스트 오차", "lowest test error during training"))
         ax.axvline(thr_nk, color="#444444", lw=1, ls="--")
-        ax.text(thr_nk * 1.05, 0.02, tr(lang, "#파라미터 =\n#샘플 × #클래스", "#params =\n#samples × #classes"), fontsize=8)
+        ax.text(thr_nk * 1.05, 0.02, tr(lang, "#파라미터 =\n#샘플 × #클래스", "#params =\n#samples × #classes"), fontsize=8.5)
         if thr_fit is not None:
             ax.axvspan(thr_fit / 1.25, thr_fit * 1.25, color="#999999", alpha=0.2, lw=0)
             ax.text(thr_fit, 0.45, tr(lang, "보간 임계점\n(훈련 오차 ≈ 0)", "interpolation\nthreshold\n(train error ≈ 0)"),
-                    fontsize=8, ha="center")
+                    fontsize=8.5, ha="center")
         ax.annotate(tr(lang, "봉우리", "peak"), xy=(peak_w, peak_err), xytext=(peak_w, peak_err + 0.08),
                     ha="center", fontsize=9, arrowprops=dict(arrowstyle="-|>", color="#444444"))
         ax.set_xscale("log", base=2)
         ax.set_xticks(s.sizes)
-        ax.set_xticklabels([str(w) for w in s.sizes], fontsize=8)
+        ax.set_xticklabels([str(w) for w in s.sizes], fontsize=8.5)
         ax.set_xlabel(tr(lang, "은닉층 너비 (모델 크기)", "hidden width (model size)"))
         ax.set_ylabel(tr(lang, "오차", "error"))
         ax.set_ylim(0, 0.7)
         _pct(ax)
-        ax.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper right", fontsize=8.5)
         ctx.save(fig, lang, part="modelwise")
 
         fig, ax = plt.subplots(figsize=(7.5, 4.0))
@@ -85,11 +91,12 @@ def double_descent_figure(ctx):
                     label=tr(lang, f"너비 {w} 테스트", f"width {w} test"))
             ax.plot(ep, dd.smooth(s.curve(i, "train"), ctx["window"]), color=COLORS[j], lw=1, ls="--")
         ax.set_xscale("log")
+        log_ticks(ax, "x")  # the book's log labels (matplotlib's lose the minus in Korean)
         ax.set_xlabel(tr(lang, "에폭 (로그 축)", "epoch (log scale)"))
         ax.set_ylabel(tr(lang, f"오차 ({ctx['window']} 에폭 이동 평균)", f"error ({ctx['window']}-epoch moving average)"))
         ax.set_title(tr(lang, "실선: 테스트, 점선: 훈련, 흐린 선: 에폭별 테스트", "solid: test, dashed: train, faint: test per epoch"), fontsize=9)
         _pct(ax)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8.5)
         ctx.save(fig, lang, part="epochwise")
 
     epochwise = {}
@@ -115,6 +122,24 @@ def double_descent_figure(ctx):
     }
 
 
+def _depths(run, n_train, n_test, size, width, depths, short, long, shift, lr):
+    """The computation: each depth trained short without and long with augmentation."""
+    train, test = _data(run, n_train, n_test, size, 0.0)
+    res = {"short": [], "long_aug": []}
+    train_err = {"short": [], "long_aug": []}
+    for depth in depths:
+        for key, epochs, aug in (("short", short, None),
+                                 ("long_aug", long, random_shift(shift))):
+            torch.manual_seed(run.seed)
+            model = MLP(size ** 2, widths=(width,) * depth)
+            with torch_threads(1):
+                h = train_model(model, train, test, epochs=epochs, optimizer="sgd", lr=lr,
+                                momentum=0.9, scheduler="cosine", augment=aug, seed=run.seed)
+            res[key].append(h.test_acc[-1])
+            train_err[key].append(1 - h.train_acc[-1])
+    return {"test_acc": res, "train_err": train_err}
+
+
 @figure("ch07_depth", chapter="ch07", data=("mnist",),
         full={"n_train": 1000, "n_test": 2000, "size": 14, "width": 64, "depths": [1, 2, 3, 4],
               "short": 10, "long": 60, "shift": 1, "lr": 0.05},
@@ -122,19 +147,8 @@ def double_descent_figure(ctx):
                "short": 2, "long": 4, "shift": 1, "lr": 0.05})
 def depth_figure(ctx):
     """Deeper MLPs: short training without augmentation vs longer training with augmentation."""
-    train, test = _data(ctx, 0.0)
-    res = {"short": [], "long_aug": []}
-    train_err = {"short": [], "long_aug": []}
-    for depth in ctx["depths"]:
-        for key, epochs, aug in (("short", ctx["short"], None),
-                                 ("long_aug", ctx["long"], random_shift(ctx["shift"]))):
-            torch.manual_seed(ctx.seed)
-            model = MLP(ctx["size"] ** 2, widths=(ctx["width"],) * depth)
-            with torch_threads(1):
-                h = train_model(model, train, test, epochs=epochs, optimizer="sgd", lr=ctx["lr"],
-                                momentum=0.9, scheduler="cosine", augment=aug, seed=ctx.seed)
-            res[key].append(h.test_acc[-1])
-            train_err[key].append(1 - h.train_acc[-1])
+    r = ctx.compute(_depths, **ctx.params)
+    res, train_err = r["test_acc"], r["train_err"]
     for lang in LANGS:
         fig, ax = plt.subplots(figsize=(6.5, 3.8))
         ax.plot(ctx["depths"], res["short"], "o-", color=COLORS[0],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -9,6 +11,7 @@ from gdsc_book import sgd
 from gdsc_book.figures.registry import figure
 from gdsc_book.schedules import SCHEDULES, InversePower, compare_schedules, lr_curve
 from gdsc_book.style import COLORS, LANGS, log_spaced, log_ticks, tr
+from gdsc_book.train import History
 
 # One start, one step size for the 2-D pictures: far enough from the minimum to see the paths.
 START = (-2.0, 3.0)
@@ -404,6 +407,26 @@ def schedules(ctx):
             "warmup_steps": int(np.argmax(curves["warmup_cosine"]))}
 
 
+def _subsets(run, dataset, n_train, n_test):
+    return (run.load(dataset, train=True).subset(n_train, seed=run.seed),
+            run.load(dataset, train=False).subset(n_test, seed=run.seed + 1))
+
+
+def _schedule_runs(run, dataset, n_train, n_test, epochs, lr, names):
+    """The computation: one training run per schedule."""
+    tr_set, te_set = _subsets(run, dataset, n_train, n_test)
+    runs = compare_schedules(tr_set, te_set, names, epochs=epochs, lr=lr, seed=run.seed)
+    return {"runs": {k: h.to_dict() for k, h in runs.items()}, "n_train": len(tr_set),
+            "n_test": len(te_set)}
+
+
+def _overfit(run, dataset, n_train, n_test, epochs):
+    """The computation: an MLP trained long on a small set."""
+    tr_set, te_set = _subsets(run, dataset, n_train, n_test)
+    h = sgd.overfit_run(tr_set, te_set, epochs=epochs)
+    return {"history": h.to_dict(), "n_train": len(tr_set), "n_test": len(te_set)}
+
+
 # Quick budgets train on scikit-learn's 8x8 digits: the same code path without decoding the
 # 60,000 MNIST training images, which alone takes seconds.
 @figure("ch08_schedule_run", chapter="ch08", data=("mnist", "digits"),
@@ -413,10 +436,9 @@ def schedules(ctx):
                "names": ["constant", "warmup_cosine"]})
 def schedule_run(ctx):
     """The same MLP on MNIST with a large peak rate under each schedule."""
-    tr_set = ctx.load(ctx["dataset"], train=True).subset(ctx["n_train"], seed=ctx.seed)
-    te_set = ctx.load(ctx["dataset"], train=False).subset(ctx["n_test"], seed=ctx.seed + 1)
-    runs = compare_schedules(tr_set, te_set, ctx["names"], epochs=ctx["epochs"], lr=ctx["lr"],
-                             seed=ctx.seed)
+    r = ctx.compute(_schedule_runs, **ctx.params)
+    runs = {k: History.from_dict(h) for k, h in r["runs"].items()}
+    tr_set = SimpleNamespace(name=ctx["dataset"], n=r["n_train"])
     for lang in LANGS:
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
         for k, h in runs.items():
@@ -430,8 +452,8 @@ def schedule_run(ctx):
         ax2.set_xlabel(tr(lang, "에폭", "epoch"))
         ax2.set_ylabel(tr(lang, "테스트 정확도", "test accuracy"))
         ax2.legend(fontsize=8.5)
-        fig.suptitle(tr(lang, f"{tr_set.name.upper()} {len(tr_set)}장, MLP, SGD(모멘텀 0.9), 최대 학습률 {ctx['lr']}",
-                        f"{tr_set.name.upper()} ({len(tr_set)} images), MLP, SGD (momentum 0.9), peak rate {ctx['lr']}"),
+        fig.suptitle(tr(lang, f"{tr_set.name.upper()} {tr_set.n}장, MLP, SGD(모멘텀 0.9), 최대 학습률 {ctx['lr']}",
+                        f"{tr_set.name.upper()} ({tr_set.n} images), MLP, SGD (momentum 0.9), peak rate {ctx['lr']}"),
                      fontsize=11)
         fig.tight_layout()
         ctx.save(fig, lang)
@@ -443,7 +465,7 @@ def schedule_run(ctx):
                             if {"warmup_cosine", "cosine"} <= acc.keys() else None),
             "best": best, "best_name_ko": SCHEDULE_NAMES[best][0],
             "best_name_en": SCHEDULE_NAMES[best][1],
-            "n_train": len(tr_set), "n_test": len(te_set), "epochs": ctx["epochs"],
+            "n_train": r["n_train"], "n_test": r["n_test"], "epochs": ctx["epochs"],
             "lr": ctx["lr"]}
 
 
@@ -452,9 +474,9 @@ def schedule_run(ctx):
         quick={"dataset": "digits", "n_train": 300, "n_test": 300, "epochs": 10})
 def train_test(ctx):
     """L_train ≠ L_test: the training loss keeps falling while the test loss turns up."""
-    tr_set = ctx.load(ctx["dataset"], train=True).subset(ctx["n_train"], seed=ctx.seed)
-    te_set = ctx.load(ctx["dataset"], train=False).subset(ctx["n_test"], seed=ctx.seed + 1)
-    h = sgd.overfit_run(tr_set, te_set, epochs=ctx["epochs"])
+    r = ctx.compute(_overfit, **ctx.params)
+    h = History.from_dict(r["history"])
+    tr_set = SimpleNamespace(name=ctx["dataset"], n=r["n_train"])
     ep = np.arange(1, len(h.train_loss) + 1)
     best = int(np.argmin(h.test_loss))
     for lang in LANGS:
@@ -468,12 +490,12 @@ def train_test(ctx):
         log_ticks(ax, "y")
         ax.set_xlabel(tr(lang, "에폭", "epoch"))
         ax.set_ylabel(tr(lang, "교차 엔트로피", "cross-entropy"))
-        ax.set_title(tr(lang, f"{tr_set.name.upper()} {len(tr_set)}장으로 학습한 MLP",
-                        f"an MLP trained on {len(tr_set)} {tr_set.name.upper()} images"))
+        ax.set_title(tr(lang, f"{tr_set.name.upper()} {tr_set.n}장으로 학습한 MLP",
+                        f"an MLP trained on {tr_set.n} {tr_set.name.upper()} images"))
         ax.legend()
         fig.tight_layout()
         ctx.save(fig, lang)
-    return {"n_train": len(tr_set), "n_test": len(te_set), "epochs": ctx["epochs"],
+    return {"n_train": r["n_train"], "n_test": r["n_test"], "epochs": ctx["epochs"],
             "best_epoch": best + 1, "min_test_loss": float(h.test_loss[best]),
             "final_test_loss": h.test_loss[-1], "final_train_loss": h.train_loss[-1],
             "final_test_acc": h.test_acc[-1], "train_acc": h.train_acc[-1],

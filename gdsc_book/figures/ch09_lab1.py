@@ -18,7 +18,7 @@ from gdsc_book.checkpoint import describe, load_checkpoint
 from gdsc_book.figures.registry import figure
 from gdsc_book.models import build_model, count_parameters
 from gdsc_book.style import COLORS, LANGS, log_ticks, tr
-from gdsc_book.train import RECIPES, predict, time_data_paths, train_model
+from gdsc_book.train import RECIPES, History, predict, time_data_paths, train_model
 
 MODEL_NAMES = {"softmax": ("소프트맥스 회귀", "softmax regression"), "mlp": ("MLP", "MLP"),
                "cnn": ("CNN", "CNN")}
@@ -41,25 +41,40 @@ def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, k: int = 10) ->
     return torch.bincount(y_true * k + y_pred, minlength=k * k).view(k, k)
 
 
-@figure("lab1_mnist", chapter="ch09", data=("mnist",), seed=0,
+@figure("lab1_mnist", chapter="ch09", data=("mnist",), seed=0, threads=None,
         full={"train_subset": None, "test_subset": None, "epochs": None, "resume_cut": 4,
               "loader_batches": 100},
         quick={"train_subset": 1000, "test_subset": 500, "epochs": 2, "resume_cut": 1,
                "loader_batches": 3})
 def lab1_mnist(ctx):
-    train, test = ctx.load("mnist"), ctx.load("mnist", train=False)
+    r = ctx.compute(_lab1, **ctx.params)
+    numbers = r["numbers"]
+    runs = {name: History.from_dict(h) for name, h in r["histories"].items()}
+    for lang in LANGS:
+        _curves(ctx, lang, runs)
+        _confusion(ctx, lang, r["soft_conf"], r["conf"])
+        _mistakes(ctx, lang, r["mistakes"])
+        _resume(ctx, lang, runs["softmax"], History.from_dict(r["resumed"]),
+                numbers["resume"]["cut_after_epoch"])
+    return numbers
+
+
+def _lab1(run, train_subset, test_subset, epochs, resume_cut, loader_batches, shown=24):
+    """The computation: the three models, the checkpoint, the resume, the CNN's mistakes."""
+    train, test = run.load("mnist"), run.load("mnist", train=False)
+    seed = run.seed
     # Data path, on the whole training set: one epoch of batches from a DataLoader (timed on
     # `loader_batches` batches, scaled to an epoch) vs cut by index from a tensor.
-    data_path = time_data_paths(train, 128, loader_batches=ctx["loader_batches"])
-    if ctx["train_subset"]:
-        train = train.subset(ctx["train_subset"], seed=ctx.seed)
-        test = test.subset(ctx["test_subset"], seed=ctx.seed)
+    data_path = time_data_paths(train, 128, loader_batches=loader_batches)
+    if train_subset:
+        train = train.subset(train_subset, seed=seed)
+        test = test.subset(test_subset, seed=seed)
     numbers: dict = {"n_train": len(train), "n_test": len(test), "data_path": data_path}
     runs = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for name in ("softmax", "mlp", "cnn"):
-            model, h = _train(name, train, test, ctx.seed, ctx["epochs"], tmp / f"{name}.pt")
+            model, h = _train(name, train, test, seed, epochs, tmp / f"{name}.pt")
             runs[name] = (model, h)
             recipe = RECIPES[name]
             numbers[name] = {
@@ -76,7 +91,7 @@ def lab1_mnist(ctx):
         numbers["checkpoint"]["keys"] = sorted(state)
 
         # Resume: cut a softmax run after `resume_cut` epochs, resume it, compare.
-        cut = ctx["resume_cut"]
+        cut = resume_cut
         full_h = runs["softmax"][1]
 
         def interrupt(epoch, _h):
@@ -84,14 +99,12 @@ def lab1_mnist(ctx):
                 raise KeyboardInterrupt  # as if the machine died during this epoch
 
         try:
-            _train("softmax", train, test, ctx.seed, ctx["epochs"], tmp / "cut.pt",
-                   on_epoch_end=interrupt)
+            _train("softmax", train, test, seed, epochs, tmp / "cut.pt", on_epoch_end=interrupt)
         except KeyboardInterrupt:
             pass
         saved_epoch = load_checkpoint(tmp / "cut.pt")["epoch"]
-        torch.manual_seed(ctx.seed + 1)
-        _, resumed_h = _train("softmax", train, test, ctx.seed, ctx["epochs"], tmp / "cut.pt",
-                              resume=True)
+        torch.manual_seed(seed + 1)
+        _, resumed_h = _train("softmax", train, test, seed, epochs, tmp / "cut.pt", resume=True)
     numbers["resume"] = {"cut_after_epoch": saved_epoch,
                          "identical": resumed_h.test_acc == full_h.test_acc
                          and resumed_h.train_loss == full_h.train_loss,
@@ -110,17 +123,18 @@ def lab1_mnist(ctx):
     soft_conf = confusion_matrix(true, predict(runs["softmax"][0], test))
     numbers["softmax"]["mistakes"] = int(len(true) - soft_conf.diag().sum())
 
-    for lang in LANGS:
-        _curves(ctx, lang, runs)
-        _confusion(ctx, lang, soft_conf, conf)
-        _mistakes(ctx, lang, test, wrong, pred)
-        _resume(ctx, lang, full_h, resumed_h, saved_epoch)
-    return numbers
+    mistakes = wrong[:shown]
+    return {"numbers": numbers, "conf": conf, "soft_conf": soft_conf,
+            "histories": {name: h.to_dict() for name, (_m, h) in runs.items()},
+            "resumed": resumed_h.to_dict(),
+            "mistakes": {"images": test.images[mistakes, 0].numpy(),
+                         "labels": test.labels[mistakes].numpy(),
+                         "pred": pred[mistakes].numpy()}}
 
 
 def _curves(ctx, lang, runs):
     fig, (ax_l, ax_a) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for c, (name, (_m, h)) in zip(COLORS, runs.items()):
+    for c, (name, h) in zip(COLORS, runs.items()):
         ep = np.arange(1, h.epochs + 1)
         label = tr(lang, *MODEL_NAMES[name])
         ax_l.plot(ep, h.train_loss, "-o", color=c, ms=4, label=tr(lang, f"{label} 훈련",
@@ -137,7 +151,7 @@ def _curves(ctx, lang, runs):
     for ax in (ax_l, ax_a):
         ax.set_xlabel(tr(lang, "에폭", "epoch"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax_l.legend(fontsize=8, ncol=1)
+    ax_l.legend(fontsize=8.5, ncol=1)
     ax_a.set_title(tr(lang, "실선: 훈련, 점선: 테스트 (매 에폭 학습 루프 안에서 측정)",
                       "solid: train, dashed: test (measured inside the loop every epoch)"),
                    fontsize=9)
@@ -169,15 +183,14 @@ def _confusion(ctx, lang, soft_conf, cnn_conf):
     plt.close(fig)
 
 
-def _mistakes(ctx, lang, test, wrong, pred, rows=3, cols=8):
+def _mistakes(ctx, lang, m, rows=3, cols=8):
     fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.15, rows * 1.35))
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
-        if k < len(wrong):
-            i = int(wrong[k])
-            ax.imshow(test.images[i, 0].numpy(), cmap="gray_r", vmin=0, vmax=255)
-            ax.set_title(tr(lang, f"정답 {int(test.labels[i])} → {int(pred[i])}",
-                            f"true {int(test.labels[i])} → {int(pred[i])}"), fontsize=8.5,
+        if k < len(m["labels"]):
+            ax.imshow(m["images"][k], cmap="gray_r", vmin=0, vmax=255)
+            ax.set_title(tr(lang, f"정답 {int(m['labels'][k])} → {int(m['pred'][k])}",
+                            f"true {int(m['labels'][k])} → {int(m['pred'][k])}"), fontsize=8.5,
                          color=COLORS[1])
     fig.suptitle(tr(lang, "CNN이 틀린 테스트 이미지 (테스트 세트 순서대로 처음 몇 장)",
                     "test images the CNN gets wrong (the first few, in test-set order)"),

@@ -36,19 +36,30 @@ def _stats(values) -> dict:
             "half_width": s.half_width, "min": min(values), "max": max(values)}
 
 
+def cifar10(run, train_subset=None, test_subset=None):
+    """Lab 2's data, the same for every Lab 2 figure: CIFAR-10, subsets drawn from the seed.
+
+    ``run``: a computation's ``run`` or a figure's ``ctx`` (both load and hold the seed)."""
+    train, test = run.load("cifar10"), run.load("cifar10", train=False)
+    if train_subset:
+        train = train.subset(train_subset, seed=run.seed)
+    if test_subset:
+        test = test.subset(test_subset, seed=run.seed)
+    return train, test
+
+
 # ---------------------------------------------------------------- 5 runs of the default recipe
 
 
-@figure("lab2_cifar10", chapter="ch10", data=("cifar10",), seed=0,
+@figure("lab2_cifar10", chapter="ch10", data=("cifar10",), seed=0, threads=None,
         full={"recipe": "default", "runs": 5, "train_subset": None, "test_subset": None,
               "epochs": None},
         quick={"recipe": "quick", "runs": 2, "train_subset": 1000, "test_subset": 500,
                "epochs": 1})
 def lab2_cifar10(ctx):
-    train, test = ctx.load("cifar10"), ctx.load("cifar10", train=False)
-    if ctx["train_subset"]:
-        train = train.subset(ctx["train_subset"], seed=ctx.seed)
-        test = test.subset(ctx["test_subset"], seed=ctx.seed)
+    # Its computation is not split from its drawing yet: the pipeline-v2 split (commit 35d1b9a)
+    # needs one 10-minute rebuild to store it, and this figure was kept as it was built.
+    train, test = cifar10(ctx, ctx["train_subset"], ctx["test_subset"])
     recipe = recipes.get_recipe(ctx["recipe"], epochs=ctx["epochs"])
     load = os.getloadavg()[0]  # how busy the machine was: timings depend on it
     runs, histories, first_model = [], [], None
@@ -156,19 +167,17 @@ MODES = {
 }
 
 
-@figure("lab2_finetune", chapter="ch10", data=("mnist", "cifar10"), seed=0,
+@figure("lab2_finetune", chapter="ch10", data=("mnist", "cifar10"), seed=0, threads=None,
         full={"pretrain_epochs": 2, "mnist_subset": None, "cifar_subset": 10000,
               "test_subset": None, "epochs": 3, "runs": 5},
         quick={"pretrain_epochs": 1, "mnist_subset": 1000, "cifar_subset": 500,
                "test_subset": 500, "epochs": 1, "runs": 2})
 def lab2_finetune(ctx):
+    # Not split into computation and drawing yet, like lab2_cifar10 (see there).
     mnist_tr, mnist_te = ctx.load("mnist"), ctx.load("mnist", train=False)
-    cifar_tr, cifar_te = ctx.load("cifar10"), ctx.load("cifar10", train=False)
     if ctx["mnist_subset"]:
         mnist_tr = mnist_tr.subset(ctx["mnist_subset"], seed=ctx.seed)
-    cifar_tr = cifar_tr.subset(ctx["cifar_subset"], seed=ctx.seed)
-    if ctx["test_subset"]:
-        cifar_te = cifar_te.subset(ctx["test_subset"], seed=ctx.seed)
+    cifar_tr, cifar_te = cifar10(ctx, ctx["cifar_subset"], ctx["test_subset"])
 
     # The Lab 1 CNN with the Lab 1 recipe, trained on MNIST once.
     lab1 = dict(RECIPES["cnn"])

@@ -1,47 +1,62 @@
-"""The figure pipeline: a registry of figure functions, a content-hash cache, and records.
+"""The figure pipeline: a registry of figures, two cached stages, and records.
 
 A chapter module declares a figure like this::
 
+    def _accuracy(run, n):                  # stage 1, the computation: numbers and arrays
+        train = run.load("mnist")
+        ...
+        return {"acc": acc, "curve": np.array(curve)}
+
     @figure("ch01_tpe", chapter="ch01", full={"n": 1000}, quick={"n": 100}, data=("mnist",))
-    def tpe(ctx):
+    def tpe(ctx):                           # stage 2, the drawing
+        r = ctx.compute(_accuracy, n=ctx["n"])
         for lang in LANGS:
             fig, ax = plt.subplots()
             ...
             ctx.save(fig, lang)             # docs/figures/ch01_tpe.<lang>.svg
-        return {"accuracy": 0.93}          # numbers the page quotes
+        return {"accuracy": r["acc"]}      # numbers the page quotes
 
-``build()`` runs every registered figure whose *key* changed. The key hashes the figure's
-module source, its budget, its seed, the package version and the fingerprints of the datasets
-it declares, so an unchanged figure is skipped in milliseconds. Each run writes, next to the
-images, a JSON record (``results/<name>.json``) with provenance and the returned numbers; pages
-quote numbers only from these records.
+Two keys, both read from source by :mod:`gdsc_book.figures.keys` (only code that can run
+counts, comments and docstrings do not):
+
+- a **computation** is cached under the code of its function and of the ``gdsc_book`` code
+  that function reaches, its arguments, the figure's seed and its datasets' fingerprints, in
+  ``results/compute/<figure>/`` beside the records (small ``.npz`` files, committed, so a
+  fresh clone redraws without training). Drawing code, ``style.py`` and ``files.py`` are not
+  part of it.
+- a **figure** is current when its record's key matches the code of the figure function, all
+  it reaches (its computations included) and ``style.py``. A stale figure is redrawn; its
+  computations run again only when their own key changed.
+
+Each build writes, next to the images, a JSON record (``results/<name>.json``) with
+provenance and the returned numbers; pages quote numbers only from these records. Checking
+that every figure is current reads source and records only: no torch, no matplotlib.
 """
 
 from __future__ import annotations
 
-import ast
-import functools
 import hashlib
 import importlib
-import importlib.util
 import io
 import json
 import math
 import platform
 import time
-import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from gdsc_book import __version__
-from gdsc_book import data as data_mod
-from gdsc_book.errors import BookError
-from gdsc_book.files import write_text_atomically
-from gdsc_book.style import LANGS, save, use_book_style
+from gdsc_book.errors import BookError, DataError
+from gdsc_book.figures import keys
+from gdsc_book.files import write_atomically, write_text_atomically
 
 BUDGETS = ("full", "quick")
+LANGS = ("ko", "en")  # the same as gdsc_book.style.LANGS (style imports matplotlib)
+COMPUTE_DIR = "compute"
+# What a record says about a dataset: what it is, never where it lay on the building machine.
+DATA_FIELDS = ("dataset", "split", "n", "sha256", "note")
 
 
 @dataclass
@@ -54,7 +69,8 @@ class FigureSpec:
     data: tuple[str, ...] = ()
     seed: int = 0
     fmt: str = "svg"  # "svg" for plots, "png" for image grids
-    long: bool = False  # full budget takes far longer than the book's 30 minutes (see build)
+    long: bool = False  # full budget takes far longer than the book's 20 minutes (see build)
+    threads: int | None = 1  # torch threads; None: torch's default (all cores)
 
     def params(self, budget: str) -> dict:
         return dict(self.quick if budget == "quick" else self.full)
@@ -73,12 +89,19 @@ def figure(
     seed: int = 0,
     fmt: str = "svg",
     long: bool = False,
+    threads: int | None = 1,
 ):
     """Register a figure function ``func(ctx) -> dict | None`` under ``name``.
 
-    ``long=True`` marks a figure whose full budget runs far past the whole book's 30 minutes
-    on a 2-core CPU (Lab 2's ResNet-9): a full build of all figures or of its chapter leaves
-    it alone unless its record is current, and it is built only when named.
+    ``name``, ``chapter``, ``data`` and ``long`` are read from the source too (so checking
+    that figures are current imports nothing): write them as literals.
+
+    ``long=True`` marks a figure whose full budget runs far past the book's budget on a 2-core
+    CPU (Lab 2's ResNet-9): a build of all figures or of its chapter leaves it alone unless
+    its record is current, and it is built only when named.
+
+    ``threads``: small models on a shared 2-core machine run several times faster on one
+    thread than on two (the second thread spins waiting); convolutional nets ask for None.
     """
     if fmt not in ("svg", "png"):
         raise ValueError(f"figure {name}: fmt must be 'svg' or 'png'")
@@ -89,7 +112,7 @@ def figure(
         full_p = dict(full or {})
         REGISTRY[name] = FigureSpec(name, chapter, func, full_p,
                                     dict(quick if quick is not None else full_p),
-                                    tuple(data), seed, fmt, bool(long))
+                                    tuple(data), seed, fmt, bool(long), threads)
         return func
 
     return decorate
@@ -97,20 +120,166 @@ def figure(
 
 def load_all() -> dict[str, FigureSpec]:
     """Import every chapter module in ``gdsc_book.figures`` so their figures register."""
-    import pkgutil
-
-    import gdsc_book.figures as pkg
-
-    for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name != "registry":
-            importlib.import_module(f"gdsc_book.figures.{info.name}")
+    for d in sorted({d.module for d in keys.declared_figures().values()}):
+        importlib.import_module(d)
     return REGISTRY
 
 
-class FigureContext:
-    """What a figure function gets: its budget, seed, data access and a way to save."""
+# ---------------------------------------------------------------- keys
 
-    def __init__(self, spec: FigureSpec, budget: str, out_root: Path, data_root=None):
+
+def _fingerprints(names, data_root=None, fallback: dict | None = None) -> dict:
+    """sha256 of each dataset. A dataset absent here (a fresh clone without data) keeps the
+    fingerprint its record was built with, so figures still redraw from cached computations;
+    a computation that must run will then fail to load it, with the usual message."""
+    from gdsc_book import data as data_mod
+
+    out = {}
+    for n in names:
+        try:
+            out[n] = data_mod.fingerprint(n, data_root)["sha256"]
+        except DataError:
+            if not fallback or n not in fallback:
+                raise
+            out[n] = fallback[n]
+    return out
+
+
+def _figure_key(name: str, budget: str, code: str, params: dict, seed: int,
+                data_shas: dict) -> str:
+    payload = {"name": name, "budget": budget, "params": params, "seed": seed,
+               "version": __version__, "code": code, "data": data_shas}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def figure_code(spec: FigureSpec) -> str:
+    """Hash of what the figure shows: its function, what that reaches, and the book style."""
+    return keys.live_code_hash(spec.func, extra=tuple(keys.DRAWING))
+
+
+def _recorded_shas(rec: dict | None) -> dict:
+    return {d["dataset"]: d["sha256"] for d in (rec or {}).get("data", []) if "sha256" in d}
+
+
+def cache_key(spec: FigureSpec, budget: str, data_root=None, record: dict | None = None
+              ) -> tuple[str, dict]:
+    shas = _fingerprints(spec.data, data_root, _recorded_shas(record))
+    return _figure_key(spec.name, budget, figure_code(spec), spec.params(budget), spec.seed,
+                       shas), shas
+
+
+def compute_key(fn: Callable, kwargs: dict, seed: int, data_shas: dict) -> str:
+    """The key of one computation: its code (drawing and pipeline excluded), its arguments,
+    the seed and the datasets (with the code that loads them)."""
+    extra = ("gdsc_book.data",) if data_shas else ()
+    code = keys.live_code_hash(fn, exclude=keys.PIPELINE | keys.DRAWING, extra=extra)
+    payload = {"function": f"{fn.__module__}:{fn.__qualname__}", "code": code,
+               "kwargs": kwargs, "seed": seed, "data": data_shas, "version": __version__}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=repr).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- computations on disk
+
+
+def _encode(obj, arrays: list):
+    """JSON-able structure with arrays set aside (saved as .npz members)."""
+    import numpy as np
+
+    if type(obj).__module__.startswith("torch") and hasattr(obj, "numpy"):
+        arrays.append(obj.detach().cpu().numpy())
+        return {"__array__": len(arrays) - 1, "torch": True}
+    if isinstance(obj, np.ndarray):
+        arrays.append(obj)
+        return {"__array__": len(arrays) - 1}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) for k in obj):
+            return {k: _encode(v, arrays) for k, v in obj.items()}
+        return {"__items__": [[_encode(k, arrays), _encode(v, arrays)] for k, v in obj.items()]}
+    if isinstance(obj, tuple):
+        return {"__tuple__": [_encode(v, arrays) for v in obj]}
+    if isinstance(obj, list):
+        return [_encode(v, arrays) for v in obj]
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    raise BookError(f"a computation returned a {type(obj).__name__}; return numbers, strings, "
+                    f"lists, dicts, numpy arrays or tensors (the drawing stage reads them back)")
+
+
+def _decode(obj, arrays):
+    if isinstance(obj, dict):
+        if "__array__" in obj:
+            a = arrays[f"a{obj['__array__']}"]
+            if obj.get("torch"):
+                import torch
+
+                return torch.from_numpy(a.copy())
+            return a
+        if "__items__" in obj:
+            return {_hashable(_decode(k, arrays)): _decode(v, arrays) for k, v in obj["__items__"]}
+        if "__tuple__" in obj:
+            return tuple(_decode(v, arrays) for v in obj["__tuple__"])
+        return {k: _decode(v, arrays) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_decode(v, arrays) for v in obj]
+    return obj
+
+
+def _hashable(k):
+    return tuple(k) if isinstance(k, list) else k
+
+
+def save_computation(path: Path, key: str, result, meta: dict) -> None:
+    import numpy as np
+
+    arrays: list = []
+    tree = _encode(result, arrays)
+    header = json.dumps({"key": key, "meta": meta, "result": tree}, sort_keys=True,
+                        allow_nan=True)
+    members = {f"a{i}": np.ascontiguousarray(a) for i, a in enumerate(arrays)}
+    buf = io.BytesIO()
+    np.savez_compressed(buf, __header__=np.array(header), **members)
+    write_atomically(path, lambda f: f.write(buf.getvalue()))
+
+
+def load_computation(path: Path, key: str):
+    """(result, meta) stored under ``key`` at ``path``, or None."""
+    import numpy as np
+
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            header = json.loads(str(z["__header__"]))
+            if header.get("key") != key:
+                return None
+            arrays = {k: z[k] for k in z.files if k != "__header__"}
+    except (OSError, ValueError, KeyError):
+        return None  # a damaged file is recomputed, never trusted
+    return _decode(header["result"], arrays), header.get("meta", {})
+
+
+class Run:
+    """What a computation gets: data loading and the figure's seed (both in its key)."""
+
+    def __init__(self, ctx: FigureContext, key: str):
+        self._ctx = ctx
+        self.seed = ctx.seed
+        self.key = key  # names a long computation's resumable checkpoints
+
+    def load(self, name: str, train: bool = True):
+        return self._ctx.load(name, train)
+
+
+# ---------------------------------------------------------------- the context
+
+
+class FigureContext:
+    """What a figure function gets: its budget, seed, data access, computations and saving."""
+
+    def __init__(self, spec: FigureSpec, budget: str, out_root: Path, data_root=None,
+                 data_shas: dict | None = None, recompute: bool = False):
         self.spec = spec
         self.budget = budget
         self.quick = budget == "quick"
@@ -118,9 +287,13 @@ class FigureContext:
         self.seed = spec.seed
         self.out_root = out_root
         self.data_root = data_root
+        self.data_shas = dict(data_shas or {})
+        self.recompute = recompute
         self.files: list[str] = []
         self.datasets: list[dict] = []
-        self.key = ""  # the cache key: names a long figure's resumable checkpoints
+        self.computations: list[dict] = []
+        self.legibility: dict[str, dict] = {}  # per file: what the reader sees (style.legibility)
+        self.key = ""  # the figure's cache key
 
     def __getitem__(self, key: str):
         return self.params[key]
@@ -130,118 +303,62 @@ class FigureContext:
         return self.out_root / "figures" / f"{stem}.{lang}.{self.spec.fmt}"
 
     def save(self, fig, lang: str, part: str | None = None) -> None:
+        from gdsc_book.figures.legibility import legibility
+        from gdsc_book.style import save
+
         if lang not in LANGS:
             raise ValueError(f"unknown language {lang!r}")
         p = self.path(lang, part)
-        save(fig, p)
+        self.legibility[p.name] = save(fig, p, inspect=legibility)
         self.files.append(p.name)
 
-    def load(self, name: str, train: bool = True) -> data_mod.Dataset:
+    def load(self, name: str, train: bool = True):
+        from gdsc_book import data as data_mod
+
         if name not in self.spec.data:
             raise ValueError(f"figure {self.spec.name} must declare data=({name!r},) to use it")
         ds = data_mod.load(name, train=train, data_root=self.data_root)
-        self.datasets.append(ds.provenance())
+        self._note_dataset(ds.provenance())
         return ds
 
+    def _note_dataset(self, prov: dict) -> None:
+        d = {k: prov[k] for k in DATA_FIELDS if k in prov}
+        if d not in self.datasets:
+            self.datasets.append(d)
 
-def _imported_book_modules(module_name: str) -> set[str]:
-    """``gdsc_book`` modules a module imports anywhere (functions included), transitively.
+    def compute(self, fn: Callable, **kwargs):
+        """``fn(run, **kwargs)``, or its stored result when its key is unchanged.
 
-    The pipeline itself is left out: changing how figures are cached or saved does not change
-    what a figure shows.
-    """
-    seen: set[str] = set()
-    todo = [module_name]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        src = _source(name)
-        if src is None:
-            continue
-        tree = ast.parse(src.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            targets = []
-            if isinstance(node, ast.Import):
-                targets = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                # `from gdsc_book import regression` names a module; `from x import f` a name.
-                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-            for t in targets:
-                if t.startswith("gdsc_book") and t not in _PIPELINE and _source(t):
-                    todo.append(t)
-    return seen
-
-
-_PIPELINE = {"gdsc_book", "gdsc_book.figures", "gdsc_book.figures.registry"}
-
-
-def _source(name: str) -> Path | None:
-    """The .py file of module ``name``, or None if ``name`` is not a module (e.g. a function)."""
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, AttributeError, ValueError):
-        return None
-    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
-        return None
-    return Path(spec.origin)
+        ``fn`` must be a function of a ``gdsc_book`` module, returning numbers, lists, dicts,
+        numpy arrays or tensors. Its key is made by the registry from its code: nothing to
+        declare, and nothing a figure author can forget.
+        """
+        key = compute_key(fn, kwargs, self.seed, self.data_shas)
+        tag = hashlib.sha256(json.dumps(kwargs, sort_keys=True, default=repr).encode())
+        path = (self.out_root / "results" / COMPUTE_DIR / self.spec.name
+                / f"{fn.__name__.lstrip('_')}-{tag.hexdigest()[:10]}.npz")
+        stored = None if self.recompute else load_computation(path, key)
+        if stored is not None:
+            result, meta = stored
+            for d in meta.get("data", []):
+                self._note_dataset(d)
+            self.computations.append({"function": fn.__qualname__, "file": path.name,
+                                      "cached": True, "seconds": meta.get("seconds", 0.0)})
+            return result
+        t0 = time.perf_counter()
+        before = len(self.datasets)
+        result = fn(Run(self, key), **kwargs)
+        seconds = round(time.perf_counter() - t0, 2)
+        meta = {"seconds": seconds, "data": self.datasets[before:],
+                "function": f"{fn.__module__}:{fn.__qualname__}", "kwargs": kwargs}
+        save_computation(path, key, result, json.loads(json.dumps(meta, default=repr)))
+        self.computations.append({"function": fn.__qualname__, "file": path.name,
+                                  "cached": False, "seconds": seconds})
+        # Read back what was stored: the drawing sees the same thing a cached build sees.
+        return load_computation(path, key)[0]
 
 
-def _code_of(src: Path) -> str:
-    """What a module computes: its source without comments, docstrings and blank lines.
-
-    Fixing a comment or a docstring then leaves the figures current; changing code does not.
-    Lines, not the syntax tree, are what is kept: ``ast.dump`` differs between Python versions,
-    and a contributor on another Python must not see every figure as stale.
-    """
-    stat = src.stat()
-    return _stripped(str(src), stat.st_mtime_ns, stat.st_size)
-
-
-@functools.lru_cache(maxsize=256)
-def _stripped(path: str, _mtime_ns: int, _size: int) -> str:
-    # Cached per file version: 46 figures share a dozen modules, and tokenizing each once per
-    # figure would make the "nothing changed" rerun slow.
-    text = Path(path).read_text(encoding="utf-8")
-    lines = text.splitlines()
-    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-        if tok.type == tokenize.COMMENT:
-            row, col = tok.start
-            lines[row - 1] = lines[row - 1][:col]
-    drop: set[int] = set()
-    for node in ast.walk(ast.parse(text)):
-        body = getattr(node, "body", None)
-        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                and body and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)
-                and lines[body[0].end_lineno - 1].rstrip().endswith(('"""', "'''"))
-                and not lines[body[0].lineno - 1][:body[0].col_offset].strip()):
-            drop.update(range(body[0].lineno - 1, body[0].end_lineno))
-    return "\n".join(line.rstrip() for i, line in enumerate(lines)
-                     if i not in drop and line.strip())
-
-
-def _module_hash(func: Callable) -> str:
-    """Hash of the figure's module and every library module it depends on."""
-    h = hashlib.sha256()
-    for name in sorted(_imported_book_modules(func.__module__)):
-        src = _source(name)
-        if src is not None:
-            h.update(name.encode())
-            h.update(_code_of(src).encode())
-    return h.hexdigest()
-
-
-def cache_key(spec: FigureSpec, budget: str, data_root=None) -> tuple[str, dict]:
-    fps = {name: data_mod.fingerprint(name, data_root) for name in spec.data}
-    payload = {
-        "name": spec.name, "budget": budget, "params": spec.params(budget), "seed": spec.seed,
-        "fmt": spec.fmt, "version": __version__, "code": _module_hash(spec.func),
-        "data": {k: v["sha256"] for k, v in fps.items()},
-    }
-    blob = json.dumps(payload, sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest(), fps
+# ---------------------------------------------------------------- records
 
 
 def _clean(obj):
@@ -275,15 +392,20 @@ class BuildResult:
     seconds: float
     error: str = ""
     files: list[str] = field(default_factory=list)
+    computed: float = 0.0  # seconds spent in computations that ran (not read back)
+    reused: int = 0  # computations read back from their cache
+    cpu: float = 0.0  # CPU seconds of this process: on a busy machine, wall time says little
 
 
-def _is_fresh(spec: FigureSpec, key: str, out_root: Path) -> bool:
-    rec_path = out_root / "results" / f"{spec.name}.json"
-    if not rec_path.exists():
-        return False
+def _record(out_root: Path, name: str) -> dict | None:
     try:
-        rec = json.loads(rec_path.read_text())
-    except json.JSONDecodeError:
+        return json.loads((out_root / "results" / f"{name}.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _is_fresh(rec: dict | None, key: str, out_root: Path) -> bool:
+    if rec is None:
         return False
     files = rec.get("files", [])
     return rec.get("key") == key and bool(files) and all(
@@ -291,24 +413,48 @@ def _is_fresh(spec: FigureSpec, key: str, out_root: Path) -> bool:
     )
 
 
+def _prune(out_root: Path, name: str, used: list[dict]) -> None:
+    """Drop a figure's stored computations that its latest build no longer used."""
+    folder = out_root / "results" / COMPUTE_DIR / name
+    keep = {c["file"] for c in used}
+    for p in folder.glob("*.npz") if folder.is_dir() else []:
+        if p.name not in keep:
+            p.unlink()
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+
+
 def build_one(spec: FigureSpec, budget: str, out_root: Path, data_root=None,
-              force: bool = False, skip_long: bool = False) -> BuildResult:
-    """Build one figure unless it is current. ``skip_long``: a long figure that would have to
-    run at its full budget is skipped instead (it was not asked for by name)."""
-    t0 = time.perf_counter()
-    key, fps = cache_key(spec, budget, data_root)
-    if not force and _is_fresh(spec, key, out_root):
+              force: bool = False, skip_long: bool = False,
+              recompute: bool = False) -> BuildResult:
+    """Build one figure unless it is current. ``force`` redraws it (computations are read
+    back unless ``recompute``); ``skip_long``: a long figure that would have to run at its full
+    budget is skipped instead (it was not asked for by name)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    out_root = Path(out_root)
+    old = _record(out_root, spec.name)
+    key, shas = cache_key(spec, budget, data_root, old if old and old.get("budget") == budget
+                          else None)
+    if not (force or recompute) and _is_fresh(old, key, out_root):
         return BuildResult(spec.name, "cached", time.perf_counter() - t0)
     if skip_long and spec.long and budget == "full":
         return BuildResult(spec.name, "skipped", time.perf_counter() - t0,
                            f"long figure, built only by name: gdsc-book figures {spec.name}")
+    from gdsc_book.style import use_book_style
+
     use_book_style()
     import torch
 
+    threads = torch.get_num_threads()
+    if spec.threads:
+        torch.set_num_threads(spec.threads)
     torch.manual_seed(spec.seed)
-    ctx = FigureContext(spec, budget, out_root, data_root)
+    ctx = FigureContext(spec, budget, out_root, data_root, shas, recompute)
     ctx.key = key
-    numbers = spec.func(ctx) or {}
+    try:
+        numbers = spec.func(ctx) or {}
+    finally:
+        torch.set_num_threads(threads)
     wall = time.perf_counter() - t0
     parts = {f.rsplit(".", 2)[0] for f in ctx.files}
     missing = [f"{p}.{lang}.{spec.fmt}" for p in parts for lang in LANGS
@@ -319,15 +465,26 @@ def build_one(spec: FigureSpec, budget: str, out_root: Path, data_root=None,
     record = {
         "name": spec.name, "chapter": spec.chapter, "budget": budget, "key": key,
         "params": spec.params(budget), "seed": spec.seed,
-        "data": [dict(d, sha256=fps.get(d["dataset"], {}).get("sha256", d["sha256"]))
+        "data": [dict(d, sha256=shas.get(d["dataset"], d.get("sha256", "")))
                  for d in ctx.datasets],
         "versions": _versions(), "device": "cuda" if torch.cuda.is_available() else "cpu",
         "date": date.today().isoformat(), "wall_seconds": round(wall, 2),
+        # What the numbers cost: the computations' own time, even when read back here.
+        "compute_seconds": round(sum(c["seconds"] for c in ctx.computations), 2),
+        "computations": ctx.computations,
         "files": sorted(set(ctx.files)), "numbers": _clean(numbers),
+        "legibility": {f: ctx.legibility[f] for f in sorted(ctx.legibility)},
     }
     write_text_atomically(out_root / "results" / f"{spec.name}.json",
                           json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
-    return BuildResult(spec.name, "built", wall, files=record["files"])
+    _prune(out_root, spec.name, ctx.computations)
+    return BuildResult(spec.name, "built", wall, files=record["files"],
+                       computed=sum(c["seconds"] for c in ctx.computations if not c["cached"]),
+                       reused=sum(c["cached"] for c in ctx.computations),
+                       cpu=time.process_time() - c0)
+
+
+# ---------------------------------------------------------------- choosing and building
 
 
 def select(names: list[str] | None) -> list[FigureSpec]:
@@ -344,19 +501,63 @@ def select(names: list[str] | None) -> list[FigureSpec]:
     return chosen
 
 
+def _select_declared(names) -> list[keys.Declared] | None:
+    """The chosen figures from their source alone, or None when that cannot tell."""
+    dec = keys.declared_figures()
+    if any(d.chapter is None or d.data is None or d.long is None for d in dec.values()):
+        return None
+    if not names:
+        return [dec[k] for k in sorted(dec, key=lambda n: (dec[n].chapter, n))]
+    chosen: list[keys.Declared] = []
+    for n in names:
+        hits = [dec[n]] if n in dec else [d for d in dec.values() if d.chapter == n]
+        if not hits:
+            return None  # select() gives the message
+        chosen += [h for h in hits if h not in chosen]
+    return chosen
+
+
+def _current_without_import(d: keys.Declared, budget: str, out_root: Path,
+                            data_root=None) -> bool:
+    """Whether a figure is current, from its source and record (imports nothing heavy)."""
+    rec = _record(out_root, d.name)
+    if rec is None or rec.get("budget") != budget:
+        return False
+    try:
+        shas = _fingerprints(d.data, data_root, _recorded_shas(rec))
+        code = keys.code_hash(d.module, d.function, extra=tuple(keys.DRAWING))
+    except (DataError, LookupError):
+        return False
+    key = _figure_key(d.name, budget, code, rec.get("params", {}), rec.get("seed", 0), shas)
+    return _is_fresh(rec, key, out_root)
+
+
 def build(names=None, budget="full", out_root: Path | str = "docs", data_root=None,
-          force=False, keep_going=False, verbose=True) -> list[BuildResult]:
+          force=False, keep_going=False, verbose=True, recompute=False) -> list[BuildResult]:
     """Build the chosen figures; print a per-figure time table at the end."""
     if budget not in BUDGETS:
         raise BookError(f"unknown budget {budget!r}; choose one of {BUDGETS}")
     out_root = Path(out_root)
-    results = []
-    for spec in select(names):
+    results: list[BuildResult] = []
+    todo: list[str] = []
+    declared = None if (force or recompute) else _select_declared(names)
+    if declared is not None:
+        for d in declared:
+            t0 = time.perf_counter()
+            if _current_without_import(d, budget, out_root, data_root):
+                results.append(BuildResult(d.name, "cached", time.perf_counter() - t0))
+            else:
+                todo.append(d.name)
+        specs = [s for s in select(todo)] if todo else []
+        specs = [s for s in specs if s.name in todo]
+    else:
+        specs = select(names)
+    for spec in specs:
         if verbose:
             print(f"[{spec.chapter}] {spec.name} ...", end="", flush=True)
         try:
             r = build_one(spec, budget, out_root, data_root, force,
-                          skip_long=spec.name not in (names or ()))
+                          skip_long=spec.name not in (names or ()), recompute=recompute)
         except BookError as exc:
             if not keep_going:
                 raise
@@ -368,17 +569,29 @@ def build(names=None, budget="full", out_root: Path | str = "docs", data_root=No
         results.append(r)
         if verbose:
             print(f" {r.status} ({r.seconds:.1f} s)" + (f": {r.error}" if r.error else ""))
+    order = {n: i for i, n in enumerate(d.name for d in declared or [])}
+    results.sort(key=lambda r: order.get(r.name, len(order)))
     if verbose:
         print(time_table(results, budget))
     return results
 
 
 def time_table(results: list[BuildResult], budget: str) -> str:
+    """Seconds per figure: wall, CPU (this process, all threads), in computations that ran,
+    and how many stored computations were reused; the load average says how busy it was."""
+    import os
+
     width = max([len(r.name) for r in results] + [6])
-    lines = [f"\n{'figure':<{width}}  {'status':<7} {'seconds':>8}", "-" * (width + 18)]
+    head = (f"{'figure':<{width}}  {'status':<7} {'wall s':>8} {'cpu s':>8} {'computed':>9} "
+            f"{'reused':>6}")
+    lines = ["", head, "-" * len(head)]
     for r in results:
-        lines.append(f"{r.name:<{width}}  {r.status:<7} {r.seconds:>8.1f}")
-    total = sum(r.seconds for r in results)
-    lines.append("-" * (width + 18))
-    lines.append(f"{'total (' + budget + ')':<{width}}  {'':<7} {total:>8.1f}")
+        lines.append(f"{r.name:<{width}}  {r.status:<7} {r.seconds:>8.1f} {r.cpu:>8.1f} "
+                     f"{r.computed:>9.1f} {r.reused:>6}")
+    lines.append("-" * len(head))
+    lines.append(f"{'total (' + budget + ')':<{width}}  {'':<7} "
+                 f"{sum(r.seconds for r in results):>8.1f} {sum(r.cpu for r in results):>8.1f} "
+                 f"{sum(r.computed for r in results):>9.1f}")
+    if hasattr(os, "getloadavg"):
+        lines.append(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return "\n".join(lines)
