@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from gdsc_book.models import MLP
+from gdsc_book.parameters import parameter_count  # noqa: F401  (re-exported: the slide's count)
 from gdsc_book.perceptron import fit_full_batch
 
 DOMAIN = (-1.0, 1.0)
@@ -250,16 +251,6 @@ def folding_net(depth: int, w=(1.0, 2.0), b: float | None = None) -> MLP:
 
 
 # ---------------------------------------------------------------- parameters
-
-
-def parameter_count(dims) -> int:
-    """``|Theta| = sum_l dim(h_l) (dim(h_{l-1}) + 1)`` for layer sizes ``[in, h_1, ..., out]``.
-
-    The ``+ 1`` is each unit's bias; the slide writes ``~`` because layers without a bias (or
-    with extra parameters, like batch normalization) change the count slightly.
-    """
-    dims = [int(d) for d in dims]
-    return sum(d * (d_prev + 1) for d_prev, d in zip(dims[:-1], dims[1:]))
 
 
 def is_monotone(model: nn.Module, n: int = 2001, lo: float = DOMAIN[0],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from gdsc_book.approximation import parameter_count
+from gdsc_book.parameters import parameter_count
 
 
 def mlp_params(*dims: int) -> int:

@@ -127,3 +127,13 @@ def test_notebook_pages_render_in_both_languages(tmp_path):
         assert "jp-Cell" in html and f"<title>{title}" in html and "6 * 7" in html
     ko = (tmp_path / "site" / "lab" / "index.html").read_text(encoding="utf-8")
     assert 'href="../en/lab/" hreflang="en"' in ko
+
+
+def test_the_site_builds_without_torch():
+    """`nox -s docs` builds in an environment without torch (or numpy): what the MkDocs hooks
+    and macros import, the calc macro's arithmetic included, must not reach them."""
+    code = ("import sys, gdsc_book.mkdocs_hooks, gdsc_book.docs_macros, gdsc_book.exercises; "
+            "print(sorted(m for m in ('torch', 'numpy') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "[]", r.stdout
