@@ -6,6 +6,14 @@ Each chapter or lab page ``docs/<slug>.md`` (Korean) and ``docs/<slug>.en.md`` (
 site) and every ``--8<--`` snippet from ``docs_src/`` as a code cell. A first code cell installs
 ``gdsc-book`` when the notebook runs in Colab. The pages stay the single source: notebooks are
 regenerated, never edited, and a test checks they are up to date.
+
+A coding exercise is a file ``docs_src/<slug>/exercise_<name>.py`` that the page's answer block
+includes. Its lines between ``# --8<-- [start:answer]`` and ``# --8<-- [end:answer]`` are the
+answer: the notebook hands the file out with them replaced by ``...`` (an *exercise* cell), then
+a *check* cell, ``check("<name>", globals(), hint=...)`` from :mod:`gdsc_book.exercise_checks`,
+whose message on a wrong answer is the page's hint; the answer follows, folded as on the page.
+``build_notebook(..., answers=True)`` fills the exercise cells in (what a test runs to see every
+check pass).
 """
 
 from __future__ import annotations
@@ -32,6 +40,9 @@ _ATTRS = re.compile(r"\s*\{\s*[#.:][^}]*\}\s*$|\{\s*width=[^}]*\}")
 _PAGE_LINK = re.compile(r"\]\((?P<page>[a-z0-9-]+)(?:\.en)?\.md(?P<anchor>#[^)]*)?\)")
 _EXECUTED_LINK = re.compile(r"\]\(executed/(?P<slug>[a-z0-9-]+)(?:\.en)?\.ipynb\)")
 _SECTION_MARK = re.compile(r"^\s*#\s*--8<--\s*\[(start|end):[^\]]*\]\s*$")
+_EXERCISE = re.compile(r"""^\s*--8<--\s+["'](?P<spec>[^"':]+/exercise_(?P<name>\w+)\.py)["']\s*$""")
+_ANSWER_MARK = re.compile(r"^(?P<indent>\s*)#\s*--8<--\s*\[(?P<end>start|end):answer\]\s*$")
+HANDOUT = "...  # TODO: your answer here (the check cell below tests it)"
 
 _LABELS = {
     "ko": {"setup": "# Colab에서만 실행됩니다: gdsc-book 패키지{data}를 설치합니다.\n"
@@ -40,6 +51,11 @@ _LABELS = {
     "en": {"setup": "# Runs only in Colab: installs the gdsc-book package{data}.\n"
                     "# Nothing to do if you installed it from a checkout with `pip install -e .`.",
            "data": " and the datasets"},
+}
+_CHECK_COMMENT = {
+    "ko": "# 확인: 위 셀의 답을 검사합니다. 틀리면 기대한 것, 실제 값, 힌트를 보여 줍니다.",
+    "en": "# Check: tests the answer in the cell above; a wrong one gets what was expected,\n"
+          "# what was found, and the hint.",
 }
 
 
@@ -188,6 +204,63 @@ def _snippet_code(site: Site, spec: str) -> str:
     return "\n".join(ln for ln in lines if not _SECTION_MARK.match(ln)).strip("\n")
 
 
+@dataclass(frozen=True)
+class Exercise:
+    """A coding exercise file: the program with its answer, and as handed out."""
+
+    name: str
+    reference: str
+    handout: str
+
+    @classmethod
+    def read(cls, site: Site, spec: str) -> Exercise:
+        m = _EXERCISE.match(f'--8<-- "{spec}"')
+        file = site.snippets_dir / spec
+        if not m or not file.exists():
+            raise BookError(f"exercise {spec!r} not found under {site.snippets_dir}")
+        lines = file.read_text(encoding="utf-8").splitlines()
+        marks = [(k, mk) for k, mk in ((k, _ANSWER_MARK.match(ln)) for k, ln in enumerate(lines))
+                 if mk]
+        if [mk.group("end") for _, mk in marks] != ["start", "end"]:
+            raise BookError(f"{spec}: mark the answer with one '# --8<-- [start:answer]' and "
+                            "one '# --8<-- [end:answer]' line")
+        (start, first), (end, _) = marks
+        handout = lines[:start] + [first.group("indent") + HANDOUT] + lines[end + 1:]
+
+        def clean(rows):
+            return "\n".join(ln for ln in rows if not _SECTION_MARK.match(ln)).strip("\n")
+
+        return cls(m.group("name"), clean(lines), clean(handout))
+
+
+def check_cell(name: str, lang: str, hint: str) -> str:
+    """The check cell of exercise ``name``; the hint goes in a raw string, as written."""
+    hint = hint.strip().replace('"""', "'''")
+    if hint.endswith(('"', "\\")):
+        hint += " "
+    return "\n".join([_CHECK_COMMENT[lang], "from gdsc_book.exercise_checks import check", "",
+                      f'check("{name}", globals(), hint=r"""{hint}""")'])
+
+
+def _admonition_end(lines: list[str], i: int) -> int:
+    """The line after the indented body of the admonition that starts at ``i``."""
+    j = i + 1
+    while j < len(lines) and (lines[j].startswith("    ") or not lines[j].strip()):
+        j += 1
+    while j > i + 1 and not lines[j - 1].strip():
+        j -= 1
+    return j
+
+
+def _last_hint(md: list[str]) -> str:
+    """The body of the last ``??? tip`` block in ``md``: the hint of the problem at hand."""
+    for k in range(len(md) - 1, -1, -1):
+        adm = _ADMONITION.match(md[k])
+        if adm and adm.group("type") == "tip":
+            return "\n".join(ln[4:] for ln in md[k + 1:_admonition_end(md, k)]).strip()
+    return ""
+
+
 def _convert_blocks(lines: list[str]) -> list[str]:
     """Material-only markdown to what Jupyter renders: admonitions and tabs become quotes."""
     out: list[str] = []
@@ -223,6 +296,11 @@ def _convert_blocks(lines: list[str]) -> list[str]:
                 i += 1
             while body and not body[-1].strip():
                 body.pop()
+            if adm and adm.group("kind") == "???":  # folded on the page: folded here too
+                out.extend([f"<details><summary><b>{title}</b></summary>", ""])
+                out.extend(_convert_blocks(body))
+                out.extend(["", "</details>", ""])
+                continue
             out.append(f"> **{title}**" if title else ">")
             out.append(">")
             out.extend(f"> {b}".rstrip() for b in _convert_blocks(body))
@@ -269,16 +347,19 @@ def _quiz_markdown(body: list[str]) -> list[str]:
     return shown + ["", "<details><summary>✓</summary>", ""] + folded + ["", "</details>", ""]
 
 
-def page_cells(site: Site, slug: str, lang: str, text: str) -> list[tuple[str, str]]:
-    """(kind, source) cells of a page: markdown split at headings, snippets as code."""
-    cells: list[tuple[str, str]] = []
+def page_cells(site: Site, slug: str, lang: str, text: str,
+               answers: bool = False) -> list[tuple[str, str, str]]:
+    """(kind, source, tag) cells of a page: markdown split at headings, snippets as code; a
+    coding exercise as an ``exercise`` cell (handed out, or filled in with ``answers``) and a
+    ``check`` cell, then its folded answer."""
+    cells: list[tuple[str, str, str]] = []
     md: list[str] = []
 
     def flush():
         body = "\n".join(_convert_blocks(md)).strip("\n")
         body = re.sub(r"\n{3,}", "\n\n", body)
         if body.strip():
-            cells.append(("markdown", body))
+            cells.append(("markdown", body, ""))
         md.clear()
 
     def page_link(m):
@@ -289,6 +370,23 @@ def page_cells(site: Site, slug: str, lang: str, text: str) -> list[tuple[str, s
     i = 0
     while i < len(lines):
         line = lines[i]
+        if _ADMONITION.match(line):
+            end = _admonition_end(lines, i)
+            specs = [m for m in map(_EXERCISE.match, lines[i + 1:end]) if m]
+            if specs:  # the answer block of a coding exercise
+                ex = Exercise.read(site, specs[0].group("spec"))
+                hint = _last_hint(md)
+                flush()
+                cells.append(("code", ex.reference if answers else ex.handout, "exercise"))
+                cells.append(("code", check_cell(ex.name, lang, hint), "check"))
+                for ln in lines[i:end]:  # the folded answer shows the code as text
+                    if _EXERCISE.match(ln):
+                        pad = ln[:len(ln) - len(ln.lstrip())]
+                        md.extend(pad + c if c else "" for c in ex.reference.splitlines())
+                    else:
+                        md.append(ln)
+                i = end
+                continue
         fence = _FENCE.match(line)
         if fence:
             close = re.compile(rf"^ *{re.escape(fence.group('fence')[0])}{{{len(fence.group('fence'))},}}\s*$")
@@ -300,7 +398,7 @@ def page_cells(site: Site, slug: str, lang: str, text: str) -> list[tuple[str, s
             if specs and all(specs):
                 flush()
                 code = "\n\n".join(_snippet_code(site, s.group("spec")) for s in specs)
-                cells.append(("code", code))
+                cells.append(("code", code, ""))
             else:
                 md.extend(lines[i: j + 1])
             i = j + 1
@@ -334,8 +432,9 @@ def setup_cell(site: Site, lang: str, datasets: list[str]) -> str:
     return "\n".join(lines)
 
 
-def build_notebook(site: Site, slug: str, lang: str):
-    """The notebook of one page, as an ``nbformat`` node."""
+def build_notebook(site: Site, slug: str, lang: str, answers: bool = False):
+    """The notebook of one page, as an ``nbformat`` node (exercises filled in with
+    ``answers``); exercise and check cells carry the tags ``exercise`` and ``check``."""
     import nbformat
 
     path = page_path(site, slug, lang)
@@ -344,9 +443,9 @@ def build_notebook(site: Site, slug: str, lang: str):
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)  # front matter is for mkdocs
     text = render_macros(site, slug, lang, text)
-    cells = page_cells(site, slug, lang, text)
-    codes = [src for kind, src in cells if kind == "code"]
-    setup = ("code", setup_cell(site, lang, _datasets(codes)))
+    cells = page_cells(site, slug, lang, text, answers=answers)
+    codes = [src for kind, src, _ in cells if kind == "code"]
+    setup = ("code", setup_cell(site, lang, _datasets(codes)), "")
     # Right after the title (the first markdown cell), so the reader installs before anything.
     at = 1 if cells and cells[0][0] == "markdown" else 0
     cells.insert(at, setup)
@@ -356,9 +455,11 @@ def build_notebook(site: Site, slug: str, lang: str):
         "language_info": {"name": "python"},
         "colab": {"provenance": []},
     }
-    for k, (kind, src) in enumerate(cells):
+    for k, (kind, src, tag) in enumerate(cells):
         cell = (nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell)(src)
         cell.id = f"{slug}-{k:02d}"  # stable ids: regenerating an unchanged page changes nothing
+        if tag:
+            cell.metadata["tags"] = [tag]
         nb.cells.append(cell)
     return nb
 

@@ -13,7 +13,7 @@ import itertools
 import json
 import math
 import re
-import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from gdsc_book import exercises
 
-from .pages import DOCS, record_numbers
+from .pages import DOCS, DOCS_SRC, record_numbers
 
 CHAPTERS = sorted(p.name[:-3] for p in DOCS.glob("ch*.md")
                   if not p.name.endswith(".en.md") and not p.name.startswith("ch11"))
@@ -46,21 +46,22 @@ def section(slug: str, lang: str) -> str:
     return text[start + 1:text.rindex("{{ provenance() }}")]
 
 
-def answer_code(slug: str, lang: str, index: int = 0) -> str:
-    """The ``index``-th Python block of the page's exercise section, dedented."""
-    blocks = re.findall(r"^( *)```python\n(.*?)^\1```$", section(slug, lang), re.M | re.S)
-    indent, body = blocks[index]
-    return textwrap.dedent("\n".join(ln[len(indent):] if ln.startswith(indent) else ln
-                                     for ln in body.splitlines()))
+EXERCISE_FILE = re.compile(r"""^ *--8<-- "([^"]+/exercise_\w+\.py)"$""", re.M)
+
+
+def answer_files(slug: str, lang: str) -> list[str]:
+    """The exercise files (``docs_src/<slug>/exercise_*.py``) the section's answers include."""
+    return EXERCISE_FILE.findall(section(slug, lang))
 
 
 def run_answer(slug: str, index: int = 0, **names) -> dict:
-    """Run the Korean and the English page's code (they must be the same program) once."""
-    code = {lang: answer_code(slug, lang, index) for lang in ("ko", "en")}
-    strip = [re.sub(r"\s*#.*$", "", c, flags=re.M) for c in code.values()]  # comments differ
-    assert strip[0] == strip[1], f"{slug}: the two languages' answer code differs"
+    """Run the answer file both pages include (one file: the same program in both languages)
+    with ``names`` predefined, and return its namespace."""
+    files = {lang: answer_files(slug, lang) for lang in ("ko", "en")}
+    assert files["ko"] == files["en"], f"{slug}: the two languages include different answers"
+    path = DOCS_SRC / files["en"][index]
     ns = dict(names)
-    exec(compile(code["en"], f"<{slug} answer {index}>", "exec"), ns)  # noqa: S102
+    exec(compile(path.read_text("utf-8"), str(path), "exec"), ns)  # noqa: S102
     return ns
 
 
@@ -127,6 +128,21 @@ def test_ch01_constant_model_mean_and_median():
     assert grid[ab.argmin()] == pytest.approx(np.median(y), abs=1e-3)
 
 
+def test_ch01_less_experience_answer_lowers_test_accuracy():
+    """The answer keeps the first 100 examples, and (as the answer says) the same model trained
+    on them tests worse than on all of them."""
+    from gdsc_book import exercise_checks as EC
+    from gdsc_book.data import load
+
+    ns = run_answer("ch01-what-is-ml")
+    train, test = load("digits", train=True), load("digits", train=False)
+    assert torch.equal(ns["y_train"], train.labels[:100]) and len(ns["x_train"]) == 100
+    x_test, y_test = test.float_images().flatten(1), test.labels
+    small = EC._softmax_regression(ns["x_train"], ns["y_train"], x_test, y_test)
+    full = EC._softmax_regression(train.float_images().flatten(1), train.labels, x_test, y_test)
+    assert small < full - 0.03, (small, full)
+
+
 # --- chapter 2 ----------------------------------------------------------------------------
 
 
@@ -140,6 +156,16 @@ def test_ch02_mse_gradient_is_the_matrix_formula():
     theta = torch.randn(3, generator=g, dtype=torch.float64, requires_grad=True)
     ((A @ theta - y) ** 2).mean().backward()
     assert torch.allclose(theta.grad, 2 / 50 * A.T @ (A @ theta.detach() - y))
+
+
+def test_ch02_lstsq_answer_is_the_closed_form():
+    from gdsc_book.regression import Scaler, closed_form, make_houses
+
+    ns = run_answer("ch02-regression")
+    houses = make_houses(n=200, seed=0)
+    w, b = closed_form(Scaler.fit(houses.x).transform(houses.x), houses.y)
+    assert np.allclose(ns["theta"], [*w.tolist(), b], atol=1e-9)
+    assert (ns["w_area"], ns["w_age"], ns["b"]) == tuple(ns["theta"])
 
 
 def test_ch02_gd_converges_below_two_over_lambda_max_only():
@@ -442,10 +468,11 @@ def test_lab1_restore_answer_runs(tmp_path, monkeypatch):
     acc = evaluate(model, x, y)[1]
     torch.save({"epoch": 1, "model": model.state_dict(), "optimizer": opt.state_dict(),
                 "test_acc": acc}, tmp_path / "ckpt.pt")
-    monkeypatch.chdir(tmp_path)
-    ns = run_answer("ch09-lab1-mnist", evaluate=evaluate, x_test=x, y_test=y)
-    assert ns["acc"] == ns["state"]["test_acc"] == acc
-    assert ns["optimizer"].state_dict()["state"][0]["momentum_buffer"].abs().sum() > 0
+    new_model, new_opt = run_answer("ch09-lab1-mnist")["restore"](str(tmp_path / "ckpt.pt"))
+    assert new_model is not model and evaluate(new_model, x, y)[1] == acc
+    assert torch.equal(new_opt.state_dict()["state"][0]["momentum_buffer"],
+                       opt.state_dict()["state"][0]["momentum_buffer"])
+    assert new_opt.state_dict()["state"][0]["momentum_buffer"].abs().sum() > 0
 
 
 # --- lab 2 --------------------------------------------------------------------------------
@@ -461,6 +488,17 @@ def test_lab2_inflated_conv_equals_original_on_gray():
     with torch.no_grad():
         assert torch.allclose(inflate_first_conv(conv)(gray.repeat(1, 3, 1, 1)), conv(gray),
                               atol=1e-6)
+
+
+def test_lab2_cifar10_loaders_answer(capsys):
+    from .conftest import has_dataset
+
+    if not has_dataset("cifar10"):
+        pytest.skip("needs CIFAR-10")
+    from gdsc_book.exercise_checks import check
+
+    assert check("cifar10_loaders", run_answer("ch10-lab2-cifar10"), lang="en")
+    assert "one batch: (128, 3, 32, 32), (128,); 50,000 training and 10,000 test" in capsys.readouterr().out
 
 
 def test_lab2_confidence_interval_from_the_runs():
@@ -501,7 +539,7 @@ def test_notebooks_show_self_checks_as_markdown():
 
     site = notebooks.load_site(DOCS.parent)
     for lang in ("ko", "en"):
-        md = "\n".join(src for kind, src in notebooks.page_cells(
+        md = "\n".join(src for kind, src, _ in notebooks.page_cells(
             site, "ch05-universal-approximation", lang,
             notebooks.render_macros(site, "ch05-universal-approximation", lang,
                                     page_text("ch05-universal-approximation", lang)))
@@ -525,19 +563,74 @@ def test_only_pages_with_self_checks_carry_the_quiz_code():
             assert html.count('class="quiz') >= has_quiz * 2, (slug, lang)
 
 
-# Answer code the tests above do not run yet: fragments that edit a chapter's snippet (ch01,
-# ch02) and a download of CIFAR-10 (ch10). This set may only shrink.
-ANSWERS_NOT_RUN = {"ch01-what-is-ml", "ch02-regression", "ch10-lab2-cifar10"}
-
-
-def test_every_answer_code_is_run_or_listed():
-    """Inline answer code is exempt from the snippets' include rule (tests/test_snippets.py)
-    only because this file runs it: each chapter with answer code has a run_answer call here,
-    or is listed in ANSWERS_NOT_RUN."""
+def test_every_answer_code_is_an_exercise_file_that_runs():
+    """Answer code is exempt from the snippets' include rule (tests/test_snippets.py) only as an
+    include of an exercise file: test_snippets runs it, this file runs it (run_answer below) and
+    tests/test_notebooks.py runs its check cell on it, answered and handed out."""
     import inspect
     import sys
 
+    from gdsc_book.exercise_checks import CHECKS
+
     source = inspect.getsource(sys.modules[__name__])
-    with_code = {s for s in CHAPTERS if "```python" in section(s, "en")}
-    run = {s for s in with_code if f'run_answer("{s}"' in source}
-    assert with_code - run == ANSWERS_NOT_RUN, sorted(with_code - run)
+    for slug in CHAPTERS:
+        for lang in ("ko", "en"):
+            sec = section(slug, lang)
+            blocks = re.findall(r"^( *)```python\n(.*?)^\1```$", sec, re.M | re.S)
+            assert all(EXERCISE_FILE.fullmatch(b.strip().replace("\n", "")) for _, b in blocks), \
+                f"{slug} ({lang}): inline answer code; make it docs_src/{slug}/exercise_NAME.py"
+        for spec in answer_files(slug, "en"):
+            assert Path(spec).parent.name == slug, spec
+            assert Path(spec).stem.removeprefix("exercise_") in CHECKS, f"no check for {spec}"
+        if answer_files(slug, "en"):
+            assert f'run_answer("{slug}"' in source, f"{slug}: no test runs its answer"
+
+
+def _wrong_answers() -> dict:
+    """One wrong (not blank) answer per check: each must be caught."""
+    from torch import nn
+
+    from gdsc_book.data import load
+
+    train = load("digits", train=True)
+    torch.manual_seed(0)
+    X, y = torch.randn(10, 200, dtype=torch.float64), torch.randn(10, dtype=torch.float64)
+    w_min = torch.linalg.pinv(X) @ y
+    ns07 = run_answer("ch07-double-descent")
+
+    def restore(path):  # forgets the optimizer's state
+        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+        model.load_state_dict(torch.load(path, weights_only=True)["model"])
+        return model, torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    def broken(z, y):
+        raise RuntimeError("shapes do not match")
+
+    return {
+        "less_experience": {"x_train": train.float_images().flatten(1)[-100:],
+                            "y_train": train.labels[-100:]},
+        "lstsq": {"theta": np.zeros(3)},
+        "cross_entropy": {"cross_entropy": lambda z, y: -torch.log(torch.softmax(z, 1)).gather(
+            1, y[:, None]).mean()},  # overflows to inf at logits near 1000
+        "xor_net": {"net": nn.Sequential(nn.Linear(2, 1))},
+        "min_norm": {"X": X, "y": y, "w_min": w_min, "w_other": w_min.clone()},
+        "linear_double_descent": dict(ns07, errors={**ns07["errors"], 40: 1.0}),
+        "warmup_cosine": {"lrs": [0.1] * 1000, "total": 1000, "warmup": 100},
+        "restore": {"restore": restore},
+        "raises": {"cross_entropy": broken},
+    }
+
+
+@pytest.mark.parametrize("name", ["less_experience", "lstsq", "cross_entropy", "xor_net", "min_norm",
+                                  "linear_double_descent", "warmup_cosine", "restore", "raises"])
+def test_checks_catch_wrong_answers(name, capsys):
+    from gdsc_book.exercise_checks import check
+
+    check_name = "cross_entropy" if name == "raises" else name
+    answer = _wrong_answers()[name]
+    capsys.readouterr()  # what building the answers printed
+    assert not check(check_name, answer, hint="look again", lang="en")
+    out = capsys.readouterr().out
+    assert out.startswith(f"✗ {check_name}\n  expected: ") and "\n  hint: look again" in out
+    if name == "raises":
+        assert "RuntimeError: shapes do not match" in out

@@ -12,6 +12,7 @@ import pytest
 
 from gdsc_book import cli, notebooks
 
+from .conftest import has_dataset
 from .pages import ROOT, SNIPPET, structure
 
 SITE = notebooks.load_site(ROOT)
@@ -38,24 +39,42 @@ def test_notebook_follows_its_page(slug):
         nb = nbformat.read(ROOT / "notebooks" / notebooks.notebook_name(slug, lang), as_version=4)
         nbformat.validate(nb)
         md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-        levels = [len(m) for m in re.findall(r"^(#{1,6}) ", md, re.M)]
+        prose = re.sub(r"^```.*?^```$", "", md, flags=re.M | re.S)  # code shown as text
+        levels = [len(m) for m in re.findall(r"^(#{1,6}) ", prose, re.M)]
         assert levels == structure(page).headings, (slug, lang)
         cells = [c.source for c in nb.cells if c.cell_type == "code"]
         assert 'if "google.colab" in sys.modules:' in cells[0]  # the Colab install comes first
         snippets = SNIPPET.findall(page.read_text(encoding="utf-8"))
         body = "\n".join(cells[1:])
         for spec in snippets:
+            if "/exercise_" in spec:  # handed out: the answer blanked, shown folded in markdown
+                ex = notebooks.Exercise.read(SITE, spec)
+                assert ex.handout in body and ex.reference not in body, (slug, spec)
+                continue
             src = (ROOT / "docs_src" / spec.split(":")[0]).read_text(encoding="utf-8")
             assert src.strip().splitlines()[-1] in body, (slug, spec)
         assert "{{" not in md and "--8<--" not in md + body, (slug, lang)  # all rendered
-        code[lang] = cells[1:]
+        # A check cell's comment and hint are in the page's language; what it runs is not.
+        code[lang] = [_HINT.sub("", c.source) if _tags(c) == ["check"] else c.source
+                      for c in nb.cells[1:] if c.cell_type == "code"][1:]
     assert code["ko"] == code["en"]
 
 
+_HINT = re.compile(r'^#.*\n|, hint=r"""(.|\n)*?"""\)$', re.M)
+
+
+def _tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
 def _execute(path, tmp_path):
+    nb = nbformat.read(path, as_version=4)
+    return _run(nb, tmp_path)
+
+
+def _run(nb, tmp_path):
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
     # Run where a reader would: outside the repository, with the datasets CI has.
     env = {"MPLBACKEND": "Agg"}
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
@@ -84,6 +103,78 @@ def test_notebook_runs_top_to_bottom(slug, tmp_path):
     assert not errors
     ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count]
     assert len(ran) == sum(c.cell_type == "code" for c in nb.cells)
+
+
+# --- the coding exercises: handed out, every check fails with its hint; answered, all pass ---
+
+def _exercise_part(nb) -> list:
+    """The setup cell and the exercise and check cells: what the exercises need to run."""
+    return [nb.cells[1]] + [c for c in nb.cells if _tags(c) in (["exercise"], ["check"])]
+
+
+EXERCISE_SLUGS = [s for s in SLUGS if any(_tags(c) == ["exercise"] for c in nbformat.read(
+    ROOT / "notebooks" / notebooks.notebook_name(s, "ko"), as_version=4).cells)]
+_CHECKED = re.compile(r'check\("(?P<name>\w+)", globals\(\), hint=r"""(?P<hint>(?:.|\n)*?)"""\)')
+_SAYS = {"ko": "힌트", "en": "hint"}
+
+
+def _exercise_runs(slug: str) -> list:
+    """(lang, answers, cells): the committed notebooks' exercise part as handed out, Korean
+    then English, then the Korean one with the page's answers filled in."""
+    runs = []
+    for lang in notebooks.LANGS:
+        handout = nbformat.read(ROOT / "notebooks" / notebooks.notebook_name(slug, lang),
+                                as_version=4)
+        runs.append((lang, False, _exercise_part(handout)))
+    answered = notebooks.build_notebook(SITE, slug, "ko", answers=True)
+    return runs + [("ko", True, _exercise_part(answered))]
+
+
+@pytest.fixture(scope="module")
+def exercises_ran(tmp_path_factory) -> dict:
+    """Every chapter's exercise runs in one kernel (torch is imported once: seconds, not a
+    kernel per chapter), the namespace reset between runs. {slug: [(lang, answers, cells,
+    ran cells)]}."""
+    slugs = [s for s in EXERCISE_SLUGS if s != "ch10-lab2-cifar10" or has_dataset("cifar10")]
+    reset = nbformat.v4.new_code_cell("%reset -f")
+    plan = [(slug, run) for slug in slugs for run in _exercise_runs(slug)]
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                  "language": "python"}}
+    for _, (_, _, cells) in plan:
+        nb.cells += [reset] + [nbformat.from_dict(dict(c, outputs=[], execution_count=None))
+                               for c in cells]
+    ran = iter(_run(nb, tmp_path_factory.mktemp("exercises")).cells)
+    out: dict = {}
+    for slug, (lang, answers, cells) in plan:
+        next(ran)  # the reset
+        out.setdefault(slug, []).append((lang, answers, cells, [next(ran) for _ in cells]))
+    return out
+
+
+@pytest.mark.parametrize("slug", EXERCISE_SLUGS)
+def test_exercise_checks_fail_the_handout_and_pass_the_answers(slug, exercises_ran):
+    """The exercise cells of the committed notebooks, run as handed out (Korean, then English):
+    each check fails and prints the page's hint in the notebook's language, and nothing raises;
+    run with the page's answers, each check passes."""
+    if slug not in exercises_ran:
+        pytest.skip("needs CIFAR-10")
+    for lang, answers, cells, ran in exercises_ran[slug]:
+        page = " ".join(notebooks.page_path(SITE, slug, lang).read_text(encoding="utf-8").split())
+        for cell, done in zip(cells, ran):
+            out = done.get("outputs", [])
+            assert not [o for o in out if o.output_type == "error"], (slug, lang, cell.source)
+            if _tags(cell) != ["check"]:
+                continue
+            said = "".join(o.get("text", "") for o in out if o.output_type == "stream")
+            m = _CHECKED.search(cell.source)
+            hint = " ".join(m.group("hint").split())
+            assert hint and hint in page, (slug, lang, hint)  # the page's own hint
+            if answers:
+                assert said.startswith(f"✓ {m.group('name')}: "), (slug, said)
+            else:
+                assert said.startswith(f"✗ {m.group('name')}\n"), (slug, lang, said)
+                assert f"{_SAYS[lang]}: {hint}" in " ".join(said.split()), (slug, lang, said)
 
 
 # --- the generator on a small book of its own -----------------------------------------------
