@@ -65,10 +65,18 @@ class Site:
 
     root: Path
     docs_dir: Path
-    snippets_dir: Path
+    snippet_dirs: tuple[Path, ...]  # pymdownx.snippets' base paths, searched in order
     site_url: str
     repo_url: str
     branch: str
+
+    def snippet_file(self, path: str) -> Path:
+        """The file an include names, from the first base path that holds it."""
+        for folder in self.snippet_dirs:
+            if (folder / path).is_file():
+                return folder / path
+        where = ", ".join(str(d) for d in self.snippet_dirs)
+        raise BookError(f"snippet {path!r} not found under {where}")
 
     @property
     def repo(self) -> str:
@@ -100,16 +108,16 @@ def load_site(root: Path | str = ".") -> Site:
     if not cfg_path.exists():
         raise BookError(f"no mkdocs.yml in {root}: run from the project root or pass --root")
     cfg = yaml.load(cfg_path.read_text(encoding="utf-8"), Loader=_Loader) or {}
-    snippets = "docs_src"
+    snippets = ["docs_src"]
     for ext in cfg.get("markdown_extensions") or []:
         if isinstance(ext, dict) and "pymdownx.snippets" in ext:
             base = (ext["pymdownx.snippets"] or {}).get("base_path", snippets)
-            snippets = base[0] if isinstance(base, list) else base
+            snippets = base if isinstance(base, list) else [base]
     site_url = cfg.get("site_url") or ""
     edit = cfg.get("edit_uri") or "edit/main/docs/"
     m = re.match(r"(?:edit|blob)/([^/]+)/", edit)
     return Site(root=root, docs_dir=root / cfg.get("docs_dir", "docs"),
-                snippets_dir=root / snippets,
+                snippet_dirs=tuple(root / s for s in snippets),
                 site_url=site_url if site_url.endswith("/") else site_url + "/",
                 repo_url=cfg.get("repo_url") or "", branch=m.group(1) if m else "main")
 
@@ -187,9 +195,7 @@ def render_macros(site: Site, slug: str, lang: str, text: str) -> str:
 
 def _snippet_code(site: Site, spec: str) -> str:
     path, _, rest = spec.partition(":")
-    file = site.snippets_dir / path
-    if not file.exists():
-        raise BookError(f"snippet {spec!r} not found under {site.snippets_dir}")
+    file = site.snippet_file(path)
     lines = file.read_text(encoding="utf-8").splitlines()
     if rest and re.fullmatch(r"\d*(:\d*)?", rest):  # path:start:end line range (1-based)
         start, _, end = rest.partition(":")
@@ -215,9 +221,9 @@ class Exercise:
     @classmethod
     def read(cls, site: Site, spec: str) -> Exercise:
         m = _EXERCISE.match(f'--8<-- "{spec}"')
-        file = site.snippets_dir / spec
-        if not m or not file.exists():
-            raise BookError(f"exercise {spec!r} not found under {site.snippets_dir}")
+        if not m:
+            raise BookError(f"{spec!r} is not an exercise file (<chapter>/exercise_<name>.py)")
+        file = site.snippet_file(spec)
         lines = file.read_text(encoding="utf-8").splitlines()
         marks = [(k, mk) for k, mk in ((k, _ANSWER_MARK.match(ln)) for k, ln in enumerate(lines))
                  if mk]

@@ -51,7 +51,7 @@ def test_notebook_follows_its_page(slug):
                 ex = notebooks.Exercise.read(SITE, spec)
                 assert ex.handout in body and ex.reference not in body, (slug, spec)
                 continue
-            src = (ROOT / "docs_src" / spec.split(":")[0]).read_text(encoding="utf-8")
+            src = SITE.snippet_file(spec.split(":")[0]).read_text(encoding="utf-8")
             assert src.strip().splitlines()[-1] in body, (slug, spec)
         assert "{{" not in md and "--8<--" not in md + body, (slug, lang)  # all rendered
         # A check cell's comment and hint are in the page's language; what it runs is not.
