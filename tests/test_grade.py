@@ -228,3 +228,25 @@ def test_lab_pages_state_the_graders_contract_and_budget(page):
         assert epochs.format(n=b["epochs"]) in section, path.name
         assert tol.format(p=f"{module.TOLERANCE * 100:.1f}") in section, path.name
         assert f"gdsc-book grade {quiz} " in section
+
+
+def test_summary_counts_what_the_table_shows():
+    """The last line counts the FAIL rows of the table; required checks skipped because an
+    earlier one failed are said to be skipped, not failed (and --json counts them apart)."""
+    from gdsc_book.grading.report import Check, Report, text
+
+    report = Report("quiz1", "quiz1.py", {"epochs": 2})
+    why = text("왜", "why")
+    report.add(Check("a", text("가", "a"))).ok()
+    for cid in ("b", "c"):
+        report.add(Check(cid, text(cid, cid))).fail("x", why, why, why)
+    for cid in ("d", "e", "f"):
+        report.add(Check(cid, text(cid, cid))).skip(why)
+    report.add(Check("g", text("g", "g"), required=False)).fail("x", why, why, why)
+    en, ko = report.render("en"), report.render("ko")
+    assert en.count("  FAIL") == 3 and en.count("required   FAIL") == 2
+    assert en.splitlines()[-1] == "2 required check(s) failed. 3 more were skipped because of them."
+    assert ko.splitlines()[-1] == "필수 검사 2개가 실패했습니다. 3개는 앞의 검사가 실패해서 건너뛰었습니다."
+    data = json.loads(report.to_json("en"))
+    assert data["required"] == {"pass": 1, "fail": 2, "skip": 3} and not data["passed"]
+    assert data["summary"] == en.splitlines()[-1]

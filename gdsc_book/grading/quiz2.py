@@ -115,7 +115,8 @@ def grade(namespace, data_root=None) -> Report:
                          "Build both splits with torchvision.datasets.CIFAR10(root, "
                          "train=True/False, transform=...), using the root you are given."))
             for cid in list(_TITLES)[1:6]:
-                _check(report, cid).skip(text("데이터가 없어서 건너뜀", "skipped: no data"))
+                _check(report, cid).skip(text("load_cifar10이 실패해서 건너뜀",
+                                              "skipped: load_cifar10 failed"))
             return report
         bases = base_dataset(train_set), base_dataset(test_set)
         cifar = all(isinstance(b, CIFAR10) for b in bases)

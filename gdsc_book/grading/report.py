@@ -10,11 +10,13 @@ _WORDS = {
     "ko": {"pass": "통과", "fail": "실패", "skip": "건너뜀", "expected": "기대", "found": "실제",
            "hint": "힌트", "required": "필수", "challenge": "도전", "check": "검사",
            "status": "결과", "kind": "구분", "ok": "필수 검사를 모두 통과했습니다.",
-           "bad": "필수 검사 {n}개가 실패했습니다.", "budget": "채점 예산"},
+           "bad": "필수 검사 {n}개가 실패했습니다.",
+           "skipped": " {n}개는 앞의 검사가 실패해서 건너뛰었습니다.", "budget": "채점 예산"},
     "en": {"pass": "pass", "fail": "FAIL", "skip": "skipped", "expected": "expected",
            "found": "found", "hint": "hint", "required": "required", "challenge": "challenge",
            "check": "check", "status": "status", "kind": "kind",
            "ok": "All required checks passed.", "bad": "{n} required check(s) failed.",
+           "skipped": " {n} more were skipped because of them.",
            "budget": "grading budget"},
 }
 
@@ -99,8 +101,18 @@ class Report:
         for c in self.checks:
             kind = w["required"] if c.required else w["challenge"]
             lines.append(f"{c.id:<{width}}  {_pad(kind, 9)}  {w[c.status]}")
-        lines += ["", w["ok"] if self.passed else w["bad"].format(n=len(self.failed))]
+        lines += ["", self.summary(lang)]
         return "\n".join(lines)
+
+    def summary(self, lang: str = "ko") -> str:
+        """The last line: all passed, or how many required checks failed and how many of
+        them could not run because an earlier one failed (the table shows them skipped)."""
+        w = _WORDS[lang]
+        if self.passed:
+            return w["ok"]
+        skipped = sum(c.status == "skip" for c in self.failed)
+        line = w["bad"].format(n=len(self.failed) - skipped)
+        return line + (w["skipped"].format(n=skipped) if skipped else "")
 
     def to_json(self, lang: str = "ko") -> str:
         def one(c: Check) -> dict:
@@ -112,7 +124,10 @@ class Report:
                 d["found"] = c.found[lang]
             return d
 
+        counts = {s: sum(c.status == s for c in self.checks if c.required)
+                  for s in ("pass", "fail", "skip")}
         return json.dumps({"quiz": self.quiz, "solution": self.solution, "passed": self.passed,
-                           "lang": lang, "budget": self.budget,
+                           "lang": lang, "budget": self.budget, "required": counts,
+                           "summary": self.summary(lang),
                            "checks": [one(c) for c in self.checks]}, ensure_ascii=False,
                           indent=2)
