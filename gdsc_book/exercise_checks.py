@@ -168,6 +168,27 @@ def xor_net(ns: dict) -> dict:
     return text("네 점에서 정확히 XOR: [0, 1, 1, 0]", "exactly XOR on the four points: [0, 1, 1, 0]")
 
 
+def count_pieces(ns: dict) -> dict:
+    """ch05: pieces counted from values on a grid: 1 for a line, 2^L for the sawtooth T^L."""
+    import torch
+
+    (fn,) = need(ns, "count_pieces")
+    x = torch.linspace(0, 1, 2 ** 10 + 1, dtype=torch.float64)  # every kink k / 2^L on it
+    cases = [(text("직선", "a line"), 3 * x - 1, 1), (text("|x - 1/2|", "|x - 1/2|"), (x - 0.5).abs(), 2)]
+    y = x
+    for depth in range(1, 7):
+        y = 2 * torch.relu(y) - 4 * torch.relu(y - 0.5)
+        cases.append((text(f"T^{depth}", f"T^{depth}"), y, 2 ** depth))
+    counts = []
+    for what, values, want in cases:
+        got = _call(fn, x, values)
+        if got != want:
+            raise Wrong(text(f"{what['ko']}: 조각 {want}개", f"{what['en']}: {want} pieces"),
+                        text(repr(got), repr(got)))
+        counts.append(got)
+    return text(f"T^1 … T^6의 조각 수 {counts[2:]} = 2^L", f"pieces of T^1 … T^6: {counts[2:]} = 2^L")
+
+
 def min_norm(ns: dict) -> dict:
     """ch06: both solutions fit; the pseudo-inverse one is the shorter."""
     import torch
@@ -318,7 +339,7 @@ def cifar10_loaders(ns: dict) -> dict:
 
 
 CHECKS: dict[str, Callable[[dict], dict]] = {f.__name__: f for f in (
-    less_experience, lstsq, cross_entropy, xor_net, min_norm, linear_double_descent,
+    less_experience, lstsq, cross_entropy, xor_net, count_pieces, min_norm, linear_double_descent,
     warmup_cosine, restore, cifar10_loaders)}
 
 

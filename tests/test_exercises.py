@@ -288,6 +288,19 @@ def test_ch05_sawtooth_has_two_to_the_l_pieces():
         assert AP.count_pieces_1d(AP.sawtooth_net(depth), 0.0, 1.0) == exercises.sawtooth_pieces(depth)
 
 
+def test_ch05_counting_pieces_on_a_grid_answer():
+    """The answer counts 2^L pieces of T^L, and (as the answer says) a kink between grid points
+    is counted one piece too many."""
+    on_both_pages("ch05-universal-approximation", "$2^L$")
+    ns = run_answer("ch05-universal-approximation")
+    x, y = ns["x"], ns["x"]
+    for depth in range(1, 7):
+        y = ns["tent"](y)
+        assert ns["count_pieces"](x, y) == exercises.sawtooth_pieces(depth)
+    assert ns["count_pieces"](x, torch.relu(x - 0.5)) == 2  # a kink on the grid
+    assert ns["count_pieces"](x, torch.relu(x - 0.3001)) == 3  # one between grid points
+
+
 def test_ch05_interpolant_error_below_h_squared_over_eight():
     from gdsc_book import approximation as AP
 
@@ -613,6 +626,7 @@ def _wrong_answers() -> dict:
         "cross_entropy": {"cross_entropy": lambda z, y: -torch.log(torch.softmax(z, 1)).gather(
             1, y[:, None]).mean()},  # overflows to inf at logits near 1000
         "xor_net": {"net": nn.Sequential(nn.Linear(2, 1))},
+        "count_pieces": {"count_pieces": lambda x, y: len(x) - 1},  # intervals, not pieces
         "min_norm": {"X": X, "y": y, "w_min": w_min, "w_other": w_min.clone()},
         "linear_double_descent": dict(ns07, errors={**ns07["errors"], 40: 1.0}),
         "warmup_cosine": {"lrs": [0.1] * 1000, "total": 1000, "warmup": 100},
@@ -621,7 +635,8 @@ def _wrong_answers() -> dict:
     }
 
 
-@pytest.mark.parametrize("name", ["less_experience", "lstsq", "cross_entropy", "xor_net", "min_norm",
+@pytest.mark.parametrize("name", ["less_experience", "lstsq", "cross_entropy", "xor_net",
+                                  "count_pieces", "min_norm",
                                   "linear_double_descent", "warmup_cosine", "restore", "raises"])
 def test_checks_catch_wrong_answers(name, capsys):
     from gdsc_book.exercise_checks import check
