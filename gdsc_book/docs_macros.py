@@ -7,6 +7,8 @@
   (``figures/ch01_tpe.ko.svg`` on a Korean page, ``.en.svg`` on an English one).
 - ``{{ calc("mlp_params", 784, 10) }}`` prints an exercise answer that is derived rather than
   measured (``gdsc_book.exercises``), so answers are computed, never typed.
+- ``{{ cite("lecun1998", "linear_error", ".1%") }}`` prints a number from the literature
+  (``gdsc_book.literature``, each with its source); ``{{ reference("lecun1998") }}`` the source.
 - ``{{ provenance() }}`` says what the page's numbers were verified with.
 """
 
@@ -88,6 +90,18 @@ def define_env(env) -> None:
         return (f'<figure class="book-figure" markdown="span">\n'
                 f'![{alt}]({src}){style}\n<figcaption markdown="span">{cap}</figcaption>\n'
                 f"</figure>")
+
+    @env.macro
+    def cite(source: str, key: str, spec: str | None = None) -> str:
+        from gdsc_book import literature
+
+        return _fmt(literature.cite(source, key), spec)
+
+    @env.macro
+    def reference(source: str) -> str:
+        from gdsc_book import literature
+
+        return literature.reference(source)
 
     @env.macro
     def provenance() -> str:

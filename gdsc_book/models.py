@@ -90,15 +90,19 @@ class CNN(nn.Module):
     pooling makes the head independent of the image size, so the same network takes 28x28
     MNIST and 32x32 CIFAR-10 images.
 
+    ``mixed_precision`` runs the forward pass in bfloat16 where that is fast, as in
+    :class:`CifarNet`.
+
     ``features`` is the convolutional trunk (image -> ``feature_dim`` vector; ``features[0][0]``
     is the first convolution) and ``head`` the final linear layer: fine-tuning swaps ``head``
     and, for colour images, the first convolution.
     """
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10, width: int = 16,
-                 dropout: float = 0.0):
+                 dropout: float = 0.0, mixed_precision: bool = False):
         super().__init__()
         w = int(width)
+        self.mixed_precision = bool(mixed_precision)  # as in CifarNet
         self.features = nn.Sequential(
             conv_pool_bn_relu(in_channels, w, pool=True),   # 28 -> 14 (32 -> 16)
             conv_pool_bn_relu(w, 2 * w, pool=True),         # 14 -> 7  (16 -> 8)
@@ -116,7 +120,9 @@ class CNN(nn.Module):
         return self.features[0][0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.dropout(self.features(x)))
+        on = self.mixed_precision and _bf16_is_fast(x.device)
+        with torch.autocast(device_type=x.device.type, dtype=torch.bfloat16, enabled=on):
+            return self.head(self.dropout(self.features(x))).float()
 
 
 MODELS = ("softmax", "mlp", "cnn")
@@ -167,16 +173,25 @@ class CifarNet(nn.Module):
     """
 
     def __init__(self, in_channels: int = 3, num_classes: int = 10, width: int = 32,
-                 mixed_precision: bool = False):
+                 mixed_precision: bool = False, pool_first: bool = False):
         super().__init__()
         w = int(width)
-        self.features = nn.Sequential(
-            conv_bn_relu(in_channels, w), nn.MaxPool2d(2),      # 32 -> 16
-            conv_bn_relu(w, 2 * w), nn.MaxPool2d(2),            # 16 -> 8
-            conv_bn_relu(2 * w, 4 * w), nn.MaxPool2d(2),        # 8 -> 4
-            conv_bn_relu(4 * w, 8 * w),
-            nn.AdaptiveMaxPool2d(1), nn.Flatten(),
-        )
+        if pool_first:  # pool, then BN and ReLU on 4x fewer numbers (conv_pool_bn_relu)
+            self.features = nn.Sequential(
+                conv_pool_bn_relu(in_channels, w, pool=True),   # 32 -> 16
+                conv_pool_bn_relu(w, 2 * w, pool=True),         # 16 -> 8
+                conv_pool_bn_relu(2 * w, 4 * w, pool=True),     # 8 -> 4
+                conv_pool_bn_relu(4 * w, 8 * w),
+                nn.AdaptiveMaxPool2d(1), nn.Flatten(),
+            )
+        else:
+            self.features = nn.Sequential(
+                conv_bn_relu(in_channels, w), nn.MaxPool2d(2),      # 32 -> 16
+                conv_bn_relu(w, 2 * w), nn.MaxPool2d(2),            # 16 -> 8
+                conv_bn_relu(2 * w, 4 * w), nn.MaxPool2d(2),        # 8 -> 4
+                conv_bn_relu(4 * w, 8 * w),
+                nn.AdaptiveMaxPool2d(1), nn.Flatten(),
+            )
         self.feature_dim = 8 * w
         self.head = nn.Linear(self.feature_dim, num_classes)
         self.mixed_precision = bool(mixed_precision)

@@ -102,6 +102,20 @@ def closed_form(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
     return theta[:-1], float(theta[-1])
 
 
+def least_squares_classifier(x: torch.Tensor, y: torch.Tensor, num_classes: int
+                             ) -> tuple[torch.Tensor, torch.Tensor]:
+    """A linear classifier fitted by least squares: ``[x, 1] θ`` onto the one-hot labels.
+
+    The classic way to fit one weighted sum per class (predict the class of the largest sum).
+    The normal equations are solved by pseudo-inverse, so inputs that never vary (MNIST's blank
+    border pixels) are allowed. Returns ``(W, b)``, with ``W`` of shape ``num_classes × d``.
+    """
+    a = torch.cat([x.flatten(1).double(), torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
+    t = torch.nn.functional.one_hot(y.long(), num_classes).double()
+    theta = torch.linalg.pinv(a.T @ a, hermitian=True) @ (a.T @ t)
+    return theta[:-1].T, theta[-1]
+
+
 @dataclass
 class GDResult:
     w: torch.Tensor

@@ -557,5 +557,5 @@ RECIPES: dict[str, dict] = {
             "scheduler": "onecycle", "label_smoothing": 0.1, "model_kwargs": {"widths": (512,)}},
     "cnn": {"epochs": 3, "batch_size": 128, "optimizer": "sgd", "lr": 0.2,
             "scheduler": "onecycle", "weight_decay": 5e-4, "label_smoothing": 0.1,
-            "channels_last": True, "model_kwargs": {"width": 16}},
+            "channels_last": True, "model_kwargs": {"width": 16, "mixed_precision": True}},
 }

@@ -187,7 +187,6 @@ NOT_YET_LEGIBLE: dict[str, str] = {
     "ch08_schedule_run":
         "smallest text 7.4 px (drawn 1048 px wide); the legend covers plotted points",
     "ch08_trajectories": "smallest text 7.9 px (drawn 991 px wide)",
-    "lab1_mnist": "smallest text 6.8 px (drawn 951 px wide)",
     "lab2_cifar10": "not measured: kept as built before pipeline v2; rebuild it to measure",
     "lab2_finetune": "not measured: kept as built before pipeline v2; rebuild it to measure",
 }

@@ -65,3 +65,28 @@ def test_build_model_records_a_plain_spec():
 def test_build_model_rejects_unknown_names():
     with pytest.raises(ValueError, match="unknown model"):
         build_model("resnet", (1, 28, 28), 10)
+
+
+def test_cifarnet_pool_first_pools_before_normalizing_on_the_same_weights():
+    """``pool_first`` moves each 2x2 pool between the convolution and BN-ReLU: the same
+    parameters, a quarter of the numbers through BN and ReLU."""
+    torch.manual_seed(0)
+    late = build_model("cifarnet", (3, 32, 32), 10, width=8)
+    torch.manual_seed(0)
+    early = build_model("cifarnet", (3, 32, 32), 10, width=8, pool_first=True)
+    assert count_parameters(late) == count_parameters(early)
+    kinds = [type(m).__name__ for m in early.features[0]]
+    assert kinds == ["Conv2d", "MaxPool2d", "BatchNorm2d", "ReLU"]
+    assert isinstance(late.features[1], nn.MaxPool2d)  # the old layout is still the default
+    bn_in = []
+    hook = early.features[0][2].register_forward_hook(lambda m, i, o: bn_in.append(i[0].shape))
+    assert early(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+    hook.remove()
+    assert bn_in == [(2, 8, 16, 16)]  # BN sees 16x16 maps, not 32x32
+    assert [p.shape for p in early.parameters()] == [p.shape for p in late.parameters()]
+
+
+def test_cnn_mixed_precision_returns_float32_logits():
+    model = build_model("cnn", (1, 28, 28), 10, width=4, mixed_precision=True)
+    assert model(torch.randn(2, 1, 28, 28)).dtype == torch.float32
+    assert model.spec["kwargs"]["mixed_precision"] is True

@@ -118,3 +118,25 @@ def test_recorded_numbers_back_the_page():
     h = _record("ch02_houses")
     assert abs(h["fit"]["w_area"] - h["true"]["w_area"]) < 0.005
     assert abs(h["fit"]["w_age"] - h["true"]["w_age"]) < 0.005
+
+
+def test_least_squares_classifier_ignores_how_the_inputs_are_scaled():
+    """Lab 1: "how the pixels are scaled changes nothing, since the bias absorbs a shift" —
+    even with inputs that never vary (blank border pixels), which make the fit singular."""
+    from gdsc_book.regression import least_squares_classifier
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(300, 12, generator=g, dtype=torch.float64)
+    x[:, :3] = 0.0  # never varies, like MNIST's border
+    y = (x[:, 3:6].sum(1) * 2).long().clamp(max=3)
+    w, b = least_squares_classifier(x, y, 4)
+    x2 = 3.7 * x - 1.2
+    w2, b2 = least_squares_classifier(x2, y, 4)
+    s1, s2 = x @ w.T + b, x2 @ w2.T + b2
+    assert torch.allclose(s1, s2, atol=1e-8)  # the same scores, so the same answers
+    # One class against the rest is ordinary least squares (chapter 2's closed form).
+    from gdsc_book.regression import closed_form
+
+    wc, bc = closed_form(x[:, 3:], (y == 1).double())
+    w3, b3 = least_squares_classifier(x[:, 3:], y, 4)
+    assert torch.allclose(w3[1], wc, atol=1e-8) and abs(float(b3[1]) - bc) < 1e-8
