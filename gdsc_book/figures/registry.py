@@ -311,6 +311,9 @@ class FigureContext:
 
         if lang not in LANGS:
             raise ValueError(f"unknown language {lang!r}")
+        if self.spec.fmt == "data":
+            raise BookError(f"figure {self.spec.name} is an explorable (fmt='data'): its record "
+                            f"is what the page draws; it saves no image")
         p = self.path(lang, part)
         self.legibility[p.name] = save(fig, p, inspect=legibility)
         self.files.append(p.name)
@@ -474,9 +477,6 @@ def build_one(spec: FigureSpec, budget: str, out_root: Path, data_root=None,
     parts = {f.rsplit(".", 2)[0] for f in ctx.files}
     missing = [f"{p}.{lang}.{spec.fmt}" for p in parts for lang in LANGS
                if f"{p}.{lang}.{spec.fmt}" not in ctx.files]
-    if spec.fmt == "data" and ctx.files:
-        raise BookError(f"figure {spec.name} is an explorable (fmt='data'): its record is "
-                        f"what the page draws; it saves no image")
     if spec.fmt != "data" and (not ctx.files or missing):
         raise BookError(f"figure {spec.name} must save every part in both languages; "
                         f"missing: {missing or 'all'}")
