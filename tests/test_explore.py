@@ -387,13 +387,19 @@ def test_explorables_fit_a_phone_and_follow_the_theme(session, scheme):
         right = page.evaluate("""e => Math.max(...[...e.querySelectorAll('*')].map(
             c => c.getBoundingClientRect().right))""", box.element_handle())
         assert right <= 390, right
-        img = _pixels(box)
-        hist = img.histogram()
+        from PIL import Image
+
+        hist = _pixels(box).histogram()
         dark, light = sum(hist[:80]), sum(hist[140:])
+        # The chart's text as drawn: its brightest (slate) or darkest (light) pixel is ink.
+        ink = [Image.open(io.BytesIO(t.screenshot())).convert("L").getextrema()
+               for t in box.locator("svg .bi-title, svg .bi-tick").all()[:6]]
         if scheme == "dark":
             assert dark > 0.6 * sum(hist) and light > 300, (dark, light)
+            assert all(hi > 150 for _, hi in ink), ink
         else:
             assert light > 0.6 * sum(hist) and dark > 300, (dark, light)
+            assert all(lo < 100 for lo, _ in ink), ink
         assert not tab.problems, tab.problems
     finally:
         tab.close()
