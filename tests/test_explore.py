@@ -218,7 +218,7 @@ def test_the_print_edition_keeps_the_static_figures_and_leaves_the_explorables_o
             site, lang, base_path=site_browser.base_path(ROOT),
             site_url=load_site(ROOT).site_url, ed=print_edition.edition(DOCS))
         assert "book-interactive" not in page
-        for name, static in (i for items in PAGES.values() for i in items):
+        for _, static in (i for items in PAGES.values() for i in items):
             assert re.search(rf'<img[^>]+src="[^"]*/figures/{static}[._]', page), (lang, static)
     css = (DOCS / "stylesheets" / "print.css").read_text(encoding="utf-8")
     assert re.search(r"@media print[^@]*\.book-interactive\s*\{\s*display:\s*none", css)
@@ -229,9 +229,9 @@ def test_the_print_edition_keeps_the_static_figures_and_leaves_the_explorables_o
 @pytest.fixture(scope="module")
 def session():
     """One Chromium for every check here; pages served from 127.0.0.1 as on GitHub Pages."""
-    from . import test_browser as tb  # skips (or, in CI, fails) without Chromium or Playwright
-
     from gdsc_book import site_browser
+
+    from . import test_browser as tb  # skips (or, in CI, fails) without Chromium or Playwright
 
     with site_browser.serve(built_site(), tb.BASE_PATH) as base, \
             tb.sync_api.sync_playwright() as p:
