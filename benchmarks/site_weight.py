@@ -4,7 +4,8 @@
     python benchmarks/site_weight.py --site site     # weigh an already built site (no build)
     python benchmarks/site_weight.py --browser       # also count what Chromium really loads
 
-A page's weight is its HTML plus every image, script and stylesheet it references, raw and
+A page's weight is its HTML plus every image, script and stylesheet it references and the
+record of every explorable figure on it (``data``, fetched when scrolled to), raw and
 gzip-compressed (GitHub Pages sends text gzipped; images are counted as they are). With
 ``--browser`` the page is opened in headless Chromium (Debian's, via Playwright) and every
 response is counted, which adds what scripts fetch themselves (MathJax's pieces and fonts, the
@@ -47,6 +48,8 @@ class _Refs(HTMLParser):
             self.refs.append(("js/css", a["src"]))
         elif tag == "link" and a.get("rel") == "stylesheet" and a.get("href"):
             self.refs.append(("js/css", a["href"]))
+        elif a.get("data-record"):  # an explorable figure's record, fetched when scrolled to
+            self.refs.append(("data", a["data-record"]))
 
 
 def _size(path: Path) -> tuple[int, int]:
@@ -59,7 +62,7 @@ def weigh(site: Path, page: Path) -> dict:
     parser = _Refs()
     parser.feed(page.read_text(encoding="utf-8"))
     raw, packed = _size(page)
-    parts = {"html": raw, "image": 0, "js/css": 0}
+    parts = {"html": raw, "image": 0, "js/css": 0, "data": 0}
     seen = set()
     base = "/" + page.relative_to(site).as_posix()
     for kind, ref in parser.refs:
@@ -135,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     loaded = browser_weight(site, pages) if args.browser else {}
 
     rows = []
-    print(f"{'page':40} {'html':>8} {'images':>8} {'js/css':>8} {'total':>9} {'gzip':>9}"
+    print(f"{'page':40} {'html':>8} {'images':>8} {'js/css':>8} {'data':>8} {'total':>9} {'gzip':>9}"
           + (f" {'loaded':>9} {'sent':>9}" if loaded else "") + "  goal")
     for page in pages:
         w = weigh(site, page)
@@ -144,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         heaviest = loaded[page][1] if loaded else w["total"]
         ok = "ok" if heaviest <= PAGE_GOAL else "OVER"
         line = (f"{name:40} {w['html'] / 1e3:7.0f}k {w['image'] / 1e3:7.0f}k {w['js/css'] / 1e3:7.0f}k "
+                f"{w['data'] / 1e3:7.0f}k "
                 f"{w['total'] / 1e6:8.2f}M {w['gzip'] / 1e6:8.2f}M")
         if loaded:
             line += f" {loaded[page][0] / 1e6:8.2f}M {loaded[page][1] / 1e6:8.2f}M"

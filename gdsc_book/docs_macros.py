@@ -5,6 +5,10 @@
   key fails the build, so a page can never show a number the code did not produce.
 - ``{{ figure("ch01_tpe", "caption") }}`` shows the figure in the page's language
   (``figures/ch01_tpe.ko.svg`` on a Korean page, ``.en.svg`` on an English one).
+- ``{{ explorable("ch05_width_explore", "caption") }}`` puts an explorable figure (a
+  ``<div class="book-interactive">``) on the page: ``docs/javascripts/explore.js`` fetches the
+  record ``results/ch05_width_explore.json`` when it scrolls near and draws the state the reader
+  picks; print leaves it out and keeps the static figure beside it.
 - ``{{ calc("mlp_params", 784, 10) }}`` prints an exercise answer that is derived rather than
   measured (``gdsc_book.exercises``), so answers are computed, never typed.
 - ``{{ cite("lecun1998", "linear_error", ".1%") }}`` prints a number from the literature
@@ -102,6 +106,22 @@ def define_env(env) -> None:
         from gdsc_book import literature
 
         return literature.reference(source)
+
+    @env.macro
+    def explorable(name: str, caption: str) -> str:
+        rec = record(name)
+        if rec.get("fmt") != "data":
+            raise ValueError(f"record {name} is not an explorable figure (fmt='data'); "
+                             f"show it with figure(...)")
+        depth = env.page.url.count("/") if env.page else 0
+        href = "../" * depth + f"{RESULTS_DIR}/{name}.json"
+        loading = {"ko": "그림을 불러오는 중…", "en": "Loading the figure…"}[_lang(env)]
+        cap = caption.replace("\n", " ")
+        return (f'<div class="book-interactive" data-name="{name}" data-record="{href}" '
+                f'markdown="block">\n'
+                f'<div class="book-interactive__stage"><p class="book-interactive__status">'
+                f"{loading}</p></div>\n"
+                f'<p class="book-interactive__caption" markdown="span">{cap}</p>\n</div>')
 
     @env.macro
     def provenance() -> str:

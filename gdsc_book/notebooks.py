@@ -181,7 +181,15 @@ def render_macros(site: Site, slug: str, lang: str, text: str) -> str:
         cap = caption.replace("\n", " ")
         return f"![{cap}]({site.site_url}{prefix}figures/{stem}.{ext})\n\n*{cap}*"
 
-    macros = dict(env.macros, figure=figure)
+    site_explorable = env.macros["explorable"]
+
+    def explorable(name, caption):
+        # The slider needs the site's script: a notebook links the page that has it instead.
+        site_explorable(name, caption)  # the same checks (the record exists, is explorable)
+        label = {"ko": "사이트에서 직접 움직여 볼 수 있습니다", "en": "Explore it on the site"}[lang]
+        return f"*[{label}]({site.page_url(slug, lang)})*"
+
+    macros = dict(env.macros, figure=figure, explorable=explorable)
     jenv = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     try:
         return jenv.from_string(text).render(**macros)

@@ -173,6 +173,8 @@ class _Rewriter:
             a.decompose()  # the permalink pilcrows (¶) of every heading
         for d in article.select("details"):
             d["open"] = ""  # collapsed notes print open
+        for d in article.select(".book-interactive"):
+            d.decompose()  # explorable figures are for the screen: the static one beside prints
         for el in article.select("[id]"):
             el["id"] = anchor(slug, el["id"])
         for el in article.select("label[for]"):

@@ -68,7 +68,7 @@ class FigureSpec:
     quick: dict
     data: tuple[str, ...] = ()
     seed: int = 0
-    fmt: str = "svg"  # "svg" for plots, "png" for image grids
+    fmt: str = "svg"  # "svg" for plots, "png" for image grids, "data" for explorables
     long: bool = False  # full budget takes far longer than the book's 20 minutes (see build)
     threads: int | None = 1  # torch threads; None: torch's default (all cores)
 
@@ -102,9 +102,12 @@ def figure(
 
     ``threads``: small models on a shared 2-core machine run several times faster on one
     thread than on two (the second thread spins waiting); convolutional nets ask for None.
+
+    ``fmt="data"``: an explorable figure (``gdsc_book.figures.explorables``), drawn by the
+    browser from its record's numbers; it saves no image.
     """
-    if fmt not in ("svg", "png"):
-        raise ValueError(f"figure {name}: fmt must be 'svg' or 'png'")
+    if fmt not in ("svg", "png", "data"):
+        raise ValueError(f"figure {name}: fmt must be 'svg', 'png' or 'data'")
 
     def decorate(func: Callable) -> Callable:
         if name in REGISTRY and REGISTRY[name].func.__qualname__ != func.__qualname__:
@@ -308,6 +311,9 @@ class FigureContext:
 
         if lang not in LANGS:
             raise ValueError(f"unknown language {lang!r}")
+        if self.spec.fmt == "data":
+            raise BookError(f"figure {self.spec.name} is an explorable (fmt='data'): its record "
+                            f"is what the page draws; it saves no image")
         p = self.path(lang, part)
         self.legibility[p.name] = save(fig, p, inspect=legibility)
         self.files.append(p.name)
@@ -333,17 +339,29 @@ class FigureContext:
         numpy arrays or tensors. Its key is made by the registry from its code: nothing to
         declare, and nothing a figure author can forget.
         """
+        return self._compute(self.spec.name, fn, kwargs)
+
+    def reuse(self, figure: str, fn: Callable, **kwargs):
+        """The computation that figure ``figure`` makes with the same call, from its folder:
+        an explorable figure that extends a static one reads its stored run instead of
+        repeating it (same seed and datasets needed for the same key). If it is missing, it
+        runs and is stored there, where that figure's next build finds it."""
+        return self._compute(figure, fn, kwargs)
+
+    def _compute(self, owner: str, fn: Callable, kwargs: dict):
         key = compute_key(fn, kwargs, self.seed, self.data_shas)
         tag = hashlib.sha256(json.dumps(kwargs, sort_keys=True, default=repr).encode())
-        path = (self.out_root / "results" / COMPUTE_DIR / self.spec.name
+        path = (self.out_root / "results" / COMPUTE_DIR / owner
                 / f"{fn.__name__.lstrip('_')}-{tag.hexdigest()[:10]}.npz")
+        shared = {} if owner == self.spec.name else {"figure": owner}
         stored = None if self.recompute else load_computation(path, key)
         if stored is not None:
             result, meta = stored
             for d in meta.get("data", []):
                 self._note_dataset(d)
             self.computations.append({"function": fn.__qualname__, "file": path.name,
-                                      "cached": True, "seconds": meta.get("seconds", 0.0)})
+                                      "cached": True, "seconds": meta.get("seconds", 0.0),
+                                      **shared})
             return result
         t0 = time.perf_counter()
         before = len(self.datasets)
@@ -353,7 +371,7 @@ class FigureContext:
                 "function": f"{fn.__module__}:{fn.__qualname__}", "kwargs": kwargs}
         save_computation(path, key, result, json.loads(json.dumps(meta, default=repr)))
         self.computations.append({"function": fn.__qualname__, "file": path.name,
-                                  "cached": False, "seconds": seconds})
+                                  "cached": False, "seconds": seconds, **shared})
         # Read back what was stored: the drawing sees the same thing a cached build sees.
         return load_computation(path, key)[0]
 
@@ -408,7 +426,7 @@ def _is_fresh(rec: dict | None, key: str, out_root: Path) -> bool:
     if rec is None:
         return False
     files = rec.get("files", [])
-    return rec.get("key") == key and bool(files) and all(
+    return rec.get("key") == key and (bool(files) or rec.get("fmt") == "data") and all(
         (out_root / "figures" / f).exists() for f in files
     )
 
@@ -416,7 +434,7 @@ def _is_fresh(rec: dict | None, key: str, out_root: Path) -> bool:
 def _prune(out_root: Path, name: str, used: list[dict]) -> None:
     """Drop a figure's stored computations that its latest build no longer used."""
     folder = out_root / "results" / COMPUTE_DIR / name
-    keep = {c["file"] for c in used}
+    keep = {c["file"] for c in used if "figure" not in c}
     for p in folder.glob("*.npz") if folder.is_dir() else []:
         if p.name not in keep:
             p.unlink()
@@ -459,7 +477,7 @@ def build_one(spec: FigureSpec, budget: str, out_root: Path, data_root=None,
     parts = {f.rsplit(".", 2)[0] for f in ctx.files}
     missing = [f"{p}.{lang}.{spec.fmt}" for p in parts for lang in LANGS
                if f"{p}.{lang}.{spec.fmt}" not in ctx.files]
-    if not ctx.files or missing:
+    if spec.fmt != "data" and (not ctx.files or missing):
         raise BookError(f"figure {spec.name} must save every part in both languages; "
                         f"missing: {missing or 'all'}")
     record = {
@@ -474,9 +492,12 @@ def build_one(spec: FigureSpec, budget: str, out_root: Path, data_root=None,
         "computations": ctx.computations,
         "files": sorted(set(ctx.files)), "numbers": _clean(numbers),
         "legibility": {f: ctx.legibility[f] for f in sorted(ctx.legibility)},
+        **({"fmt": "data"} if spec.fmt == "data" else {}),
     }
+    # An explorable's record is what its page downloads: compact (a quarter of the indented size).
+    layout = {"separators": (",", ":")} if spec.fmt == "data" else {"indent": 2}
     write_text_atomically(out_root / "results" / f"{spec.name}.json",
-                          json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+                          json.dumps(record, ensure_ascii=False, sort_keys=True, **layout) + "\n")
     _prune(out_root, spec.name, ctx.computations)
     return BuildResult(spec.name, "built", wall, files=record["files"],
                        computed=sum(c["seconds"] for c in ctx.computations if not c["cached"]),
