@@ -60,6 +60,15 @@ def fit_relu_net(width: int, depth: int = 1, steps: int = 2000, n_train: int = 2
     domain: PyTorch's default init puts about half of them outside ``[-1, 1]``, where they
     bend nothing and rarely move back in.
     """
+    model = _initial_net(width, depth, seed)
+    x = grid(n_train)
+    fit_full_batch(model, x, f(x), steps=steps, lr=lr, loss="mse", cosine=True)
+    return model
+
+
+def _initial_net(width: int, depth: int, seed: int) -> MLP:
+    """The starting point of :func:`fit_relu_net`: with one hidden layer, folds spread evenly
+    over the domain."""
     torch.manual_seed(seed)
     model = relu_net(width, depth)
     if depth == 1:
@@ -67,9 +76,19 @@ def fit_relu_net(width: int, depth: int = 1, steps: int = 2000, n_train: int = 2
         with torch.no_grad():
             t = torch.empty(width).uniform_(*DOMAIN)
             lin.bias.copy_(-lin.weight[:, 0] * t)
-    x = grid(n_train)
-    fit_full_batch(model, x, f(x), steps=steps, lr=lr, loss="mse", cosine=True)
     return model
+
+
+def fit_relu_nets(widths, steps: int = 2000, n_train: int = 256, lr: float = 0.01,
+                  seed: int = 0, f: Callable = target) -> list[MLP]:
+    """``[fit_relu_net(k, steps=steps, seed=seed) for k in widths]``, trained at once as one
+    stack (:mod:`gdsc_book.stacked`): the same steps, a fraction of the time."""
+    from gdsc_book.stacked import MLPStack, fit_stack_full_batch
+
+    stack = MLPStack([_initial_net(int(k), 1, seed) for k in widths])
+    x = grid(n_train)
+    fit_stack_full_batch(stack, x, f(x), steps=steps, lr=lr, cosine=True)
+    return stack.members()
 
 
 def interpolant_net(width: int, f: Callable = target, lo: float = DOMAIN[0],

@@ -7,7 +7,7 @@ roughly #parameters ≈ #samples × #classes) and then falls again as models get
 
 Everything here is small on purpose: a few thousand MNIST digits, downsampled, and a
 one-hidden-layer MLP whose width is swept on a log scale. Every run goes through
-:func:`gdsc_book.train.train_model`.
+:func:`gdsc_book.train.train_model`'s loop (all widths at once: :mod:`gdsc_book.stacked`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from gdsc_book.models import MLP
-from gdsc_book.train import History, train_model
+from gdsc_book.stacked import MLPStack, train_stack
+from gdsc_book.train import History
 
 
 def noisy_labels(y: torch.Tensor, fraction: float, num_classes: int = 10, seed: int = 0):
@@ -98,14 +99,24 @@ class Sweep:
 def width_sweep(train: tuple, test: tuple, widths, *, epochs: int, lr: float = 1e-3,
                 batch_size: int = 128, optimizer: str = "adam", seed: int = 0,
                 loss: str = "ce") -> Sweep:
-    """Train a one-hidden-layer MLP of each width to (near) zero training error."""
+    """Train a one-hidden-layer MLP of each width to (near) zero training error.
+
+    Every width starts from ``MLP(d, (w,))`` under ``torch.manual_seed(seed)`` and sees the
+    batches ``train_model(seed=seed)`` would; all widths train at once, as one stack
+    (:mod:`gdsc_book.stacked`: the same steps as one run per width, a fraction of the time).
+    """
+    if loss != "ce":
+        raise ValueError(f"width_sweep trains with cross-entropy (loss='ce'), not {loss!r}")
     d = math.prod(train[0].shape[1:])
-    out = Sweep([], [], [], [])
+    models = []
     for w in widths:
         torch.manual_seed(seed)
-        model = MLP(d, widths=(int(w),))
-        h: History = train_model(model, train, test, epochs=epochs, batch_size=batch_size,
-                                 optimizer=optimizer, lr=lr, loss=loss, seed=seed)
+        models.append(MLP(d, widths=(int(w),)))
+    hist: list[History] = train_stack(MLPStack(models), train, test, epochs=epochs,
+                                      batch_size=batch_size, optimizer=optimizer, lr=lr,
+                                      seeds=seed)
+    out = Sweep([], [], [], [])
+    for w, h in zip(widths, hist):
         out.sizes.append(int(w))
         out.params.append(mlp_parameters(d, int(w)))
         out.train_err.append(1.0 - h.train_acc[-1])

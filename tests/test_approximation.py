@@ -164,3 +164,13 @@ def test_a_wide_net_memorizes_noise(tmp_path):
     spec = REGISTRY["ch05_generalization"]
     numbers = spec.func(FigureContext(spec, "full", tmp_path))
     assert numbers["train_mse"] < numbers["noise_mse"] < numbers["test_mse"]
+
+
+def test_nets_trained_as_one_stack_are_the_nets_trained_alone():
+    from gdsc_book import approximation as AP
+
+    x = AP.grid(301)
+    for k, stacked in zip((2, 8), AP.fit_relu_nets([2, 8], steps=80, seed=3)):
+        alone = AP.fit_relu_net(k, steps=80, seed=3)
+        with torch.no_grad():
+            torch.testing.assert_close(stacked(x), alone(x), rtol=1e-4, atol=1e-5)

@@ -20,23 +20,30 @@ def _target_line(ax, lang, x):
             label=tr(lang, "목표 함수 $f$", "target $f$"))
 
 
-@figure("ch05_pieces", chapter="ch05", full={"width": 16, "steps": 2000},
-        quick={"width": 16, "steps": 300})
-def pieces(ctx):
-    """The first layer's folds, the scaled pieces, and their sum: a width-16 ReLU net."""
-    model = AP.fit_relu_net(ctx["width"], steps=ctx["steps"], seed=ctx.seed)
+def _pieces(run, width, steps):
+    """The computation: a trained width-``width`` net's folds, pieces, output and kinks."""
+    model = AP.fit_relu_net(width, steps=steps, seed=run.seed)
     x = AP.grid(801)
     lin = model.body[1]
     with torch.no_grad():
         folds = torch.relu(lin(x)).numpy()
         out = model(x)[:, 0].numpy()
     contrib, bias = AP.unit_pieces(model, x)
-    contrib = contrib.numpy()
     kinks = -(lin.bias / lin.weight[:, 0]).detach().numpy()
-    inside = np.sort(kinks[(kinks > -1) & (kinks < 1)])
-    xs = x[:, 0].numpy()
+    return {"x": x[:, 0].numpy(), "folds": folds, "out": out, "contrib": contrib.numpy(),
+            "bias": bias, "inside": np.sort(kinks[(kinks > -1) & (kinks < 1)]),
+            "max_error": AP.max_error(model)}
+
+
+@figure("ch05_pieces", chapter="ch05", full={"width": 16, "steps": 2000},
+        quick={"width": 16, "steps": 300})
+def pieces(ctx):
+    """The first layer's folds, the scaled pieces, and their sum: a width-16 ReLU net."""
+    r = ctx.compute(_pieces, width=ctx["width"], steps=ctx["steps"])
+    folds, out, contrib, bias, inside, xs = (r[k] for k in ("folds", "out", "contrib", "bias",
+                                                            "inside", "x"))
     for lang in LANGS:
-        fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+        fig, axes = plt.subplots(3, 1, figsize=(6.4, 7.6), sharex=True, layout="constrained")
         for i in range(folds.shape[1]):
             c = COLORS[i % len(COLORS)]
             axes[0].plot(xs, folds[:, i], color=c, lw=1.5)
@@ -54,18 +61,16 @@ def pieces(ctx):
                 ax.axvline(k, color="gray", lw=0.7, ls=":")
         axes[2].set_title(tr(lang, "③ 선형 결합 = 조각별 선형 근사", "③ linear combination"),
                           fontsize=10)
-        axes[2].legend(fontsize=8.5, loc="lower right")
-        for ax in axes:
-            ax.set_xlabel("$x$")
-        fig.tight_layout()
+        axes[2].legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        axes[2].set_xlabel("$x$")
         ctx.save(fig, lang)
     return {"width": ctx["width"], "kinks_inside": len(inside), "pieces": len(inside) + 1,
-            "max_error": AP.max_error(model), "bias": bias}
+            "max_error": r["max_error"], "bias": bias}
 
 
 def _width_sweep(run, widths, steps, shown, random_seeds, depths, depth_width):
     """The computation: trained and hand-built nets per width, and their linear pieces."""
-    trained = {k: AP.fit_relu_net(k, steps=steps, seed=run.seed) for k in widths}
+    trained = dict(zip(widths, AP.fit_relu_nets(widths, steps=steps, seed=run.seed)))
     x = AP.grid(1001)
     with torch.no_grad():
         fits = {k: trained[k](x)[:, 0].numpy() for k in shown}
@@ -95,13 +100,13 @@ def width_sweep(ctx):
     depth_random, sawtooth = r["depth_random"], r["sawtooth"]
     xs = r["x"]
     for lang in LANGS:
-        fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+        fig, axes = plt.subplots(2, 1, figsize=(6.4, 7.6), layout="constrained")
         _target_line(axes[0], lang, xs)
         for c, k in zip(COLORS, ctx["shown"]):
             axes[0].plot(xs, r["fits"][k], color=c, lw=1.4,
                          label=tr(lang, f"폭 {k}", f"width {k}"))
         axes[0].set_xlabel("$x$")
-        axes[0].legend(fontsize=8.5, ncol=2, loc="lower right")
+        axes[0].legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         axes[0].set_title(tr(lang, "은닉층 하나인 ReLU 신경망 (Adam으로 학습)",
                              "one-hidden-layer ReLU nets (trained with Adam)"))
         ax = axes[1]
@@ -117,13 +122,12 @@ def width_sweep(ctx):
         ax.set_xticks(widths)
         ax.set_xticklabels([str(k) for k in widths])
         ax.minorticks_off()
-        ax.legend(fontsize=8.5)
+        ax.legend(fontsize=9, loc="lower left")  # errors fall to the right: that corner is free
         log_ticks(ax, "y")
         ax.set_title(tr(lang, "폭이 늘수록 오차가 준다", "wider, closer"))
-        fig.tight_layout()
         ctx.save(fig, lang)
 
-        fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+        fig, axes = plt.subplots(2, 1, figsize=(6.4, 7.6), layout="constrained")
         ax = axes[0]
         ax.loglog(widths, [k + 1 for k in widths], "k--", label=tr(lang, "상한 $k+1$", "bound $k+1$"))
         ax.loglog(widths, pieces_trained, "o-", color=COLORS[0],
@@ -135,7 +139,7 @@ def width_sweep(ctx):
         ax.minorticks_off()
         ax.set_xlabel(tr(lang, "폭 $k$ (은닉층 1개)", "width $k$ (one hidden layer)"))
         ax.set_ylabel(tr(lang, "$[-1, 1]$ 위의 선형 조각 수", "linear pieces on $[-1, 1]$"))
-        ax.legend(fontsize=8.5)
+        ax.legend(fontsize=9, loc="upper left")
         log_ticks(ax, "y")
         ax.set_title(tr(lang, "폭에 따른 선형 영역", "linear regions vs width"))
         ax = axes[1]
@@ -147,10 +151,9 @@ def width_sweep(ctx):
                     label=tr(lang, f"무작위 초기화, 폭 {dw} (평균)", f"random init, width {dw} (mean)"))
         ax.set_xlabel(tr(lang, "은닉층 수 $L$", "hidden layers $L$"))
         ax.set_ylabel(tr(lang, "선형 조각 수", "linear pieces"))
-        ax.legend(fontsize=8.5)
+        ax.legend(fontsize=9, loc="upper left")
         log_ticks(ax, "y")
         ax.set_title(tr(lang, "깊이에 따른 선형 영역", "linear regions vs depth"))
-        fig.tight_layout()
         ctx.save(fig, lang, part="regions")
     return {"widths": widths, "err_trained": err_trained, "err_built": err_built,
             "pieces_trained": pieces_trained, "pieces_random": pieces_random,
@@ -158,10 +161,8 @@ def width_sweep(ctx):
             "sawtooth": sawtooth}
 
 
-@figure("ch05_folding", chapter="ch05", full={"n": 600}, quick={"n": 200})
-def folding(ctx):
-    """Folding the plane with ReLUs: one line drawn after L folds appears 4^L times."""
-    n = ctx["n"]
+def _folding(run, n):
+    """The computation: quadrants, folded points, and each folding net's regions and sides."""
     u = torch.linspace(-1 + 1e-4, 1 - 1.7e-4, n)  # off the fold lines
     xx, yy = torch.meshgrid(u, u, indexing="xy")
     x = torch.stack([xx.ravel(), yy.ravel()], 1)
@@ -178,11 +179,26 @@ def folding(ctx):
         regions[depth] = int(AP.activation_patterns(net, x).max().item()) + 1
         with torch.no_grad():
             sides[depth] = (net(x)[:, 0] > 0).numpy().reshape(n, n)
+    del folded
+    return {"quadrant": quadrant, "coarse": coarse.numpy(), "q_coarse": q_coarse,
+            "f_coarse": f_coarse, "regions": regions, "sides": sides}
+
+
+@figure("ch05_folding", chapter="ch05", full={"n": 600}, quick={"n": 200})
+def folding(ctx):
+    """Folding the plane with ReLUs: one line drawn after L folds appears 4^L times."""
+    r = ctx.compute(_folding, n=ctx["n"])
+    quadrant, coarse, q_coarse, f_coarse = (r[k] for k in ("quadrant", "coarse", "q_coarse",
+                                                           "f_coarse"))
+    regions, sides = r["regions"], r["sides"]
     quad_cmap = ListedColormap(COLORS[:4])
     side_cmap = ListedColormap(["#ffffff", COLORS[0]])
-    del folded
     for lang in LANGS:
-        fig, axes = plt.subplots(1, 5, figsize=(17, 3.8))
+        # Two rows: the fold itself (input, folded), then the line after 1, 2, 3 folds.
+        fig = plt.figure(figsize=(6.6, 5.6), layout="constrained")
+        gs = fig.add_gridspec(2, 6)
+        axes = [fig.add_subplot(gs[0, 0:3]), fig.add_subplot(gs[0, 3:6])]
+        axes += [fig.add_subplot(gs[1, 2 * i:2 * i + 2]) for i in range(3)]
         ax = axes[0]
         ax.imshow(quadrant, extent=(-1, 1, -1, 1), origin="lower", cmap=quad_cmap, alpha=0.25)
         ax.scatter(coarse[:, 0], coarse[:, 1], c=q_coarse, cmap=quad_cmap, s=10)
@@ -200,20 +216,19 @@ def folding(ctx):
         ax.plot(v, (1.2 - v) / 2, color="black", lw=2)
         ax.set_xlim(-0.05, 1.05)
         ax.set_ylim(-0.05, 1.05)
-        ax.set_title(tr(lang, "② $|x|$로 접으면 네 사분면이 포개진다\n그 위에 직선 하나",
+        ax.set_title(tr(lang, "② $|x|$로 접으면 사분면이 포개진다;\n그 위에 직선 하나",
                         "② folded by $|x|$: quadrants coincide;\none line drawn there"),
                      fontsize=10)
         for ax, depth in zip(axes[2:], (1, 2, 3)):
             ax.imshow(sides[depth], extent=(-1, 1, -1, 1), origin="lower", cmap=side_cmap,
                       alpha=0.8)
-            ax.set_title(tr(lang, f"③ {depth}번 접기: 영역 {regions[depth]}개마다 같은 직선",
-                            f"③ {depth} fold(s): the line in each of {regions[depth]} regions"),
-                         fontsize=10)
+            ax.set_title(tr(lang, f"③ {depth}번 접기:\n영역 {regions[depth]}개마다 같은 직선",
+                            f"③ {depth} fold{'s' if depth > 1 else ''}: the line\nin each of "
+                            f"{regions[depth]} regions"), fontsize=10)
         for ax in axes:
             ax.set_aspect("equal")
             ax.set_xticks([])
             ax.set_yticks([])
-        fig.tight_layout()
         ctx.save(fig, lang)
     return {"regions": [regions[d] for d in (1, 2, 3)],
             "units": [4 * d for d in (1, 2, 3)]}
@@ -244,21 +259,20 @@ def deep_narrow(ctx):
     r = ctx.compute(_deep_narrow, **ctx.params)
     errors, floor = r["errors"], r["floor"]
     for lang in LANGS:
-        fig, ax = plt.subplots(figsize=(6.5, 4.2))
+        fig, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
         for c, w in zip((COLORS[1], COLORS[0]), ctx["widths"]):
             name = {1: tr(lang, "폭 1 = d (너무 좁음)", "width 1 = d (too narrow)"),
                     4: tr(lang, "폭 4 = d + D + 2", "width 4 = d + D + 2")}.get(w, f"width {w}")
-            ax.semilogy(ctx["depths"], errors[w], "o-", color=c, label=name)
+            ax.plot(ctx["depths"], errors[w], "o-", color=c, label=name)
         ax.axhline(floor, color="gray", ls="--",
                    label=tr(lang, "단조 함수의 오차 하한", "lower bound for any monotone function"))
         ax.set_xlabel(tr(lang, "은닉층 수", "hidden layers"))
         ax.set_ylabel(tr(lang, "최대 오차 (시드 중 최선)", "max error (best seed)"))
+        # A linear error axis: every error lies within a factor of 1.5 (a log axis would
+        # label one tick).
         ax.set_xticks(ctx["depths"])
-        ax.minorticks_off()
-        ax.legend(fontsize=8.5)
-        log_ticks(ax, "y")
+        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
         ax.set_title(tr(lang, "깊고 좁은 신경망 ($d = D = 1$)", "deep narrow networks ($d = D = 1$)"))
-        fig.tight_layout()
         ctx.save(fig, lang)
     return {"depths": ctx["depths"], "errors": {str(w): e for w, e in errors.items()},
             "best": {str(w): min(e) for w, e in errors.items()},
@@ -266,30 +280,36 @@ def deep_narrow(ctx):
             "monotone_floor": floor}
 
 
+def _noise_fit(run, n, steps, noise):
+    """The computation: a width-256 net fitted to ``n`` noisy samples, and its errors."""
+    g = torch.Generator().manual_seed(run.seed)
+    x = torch.rand(n, 1, generator=g) * 2 - 1
+    y = AP.target(x) + noise * torch.randn(n, 1, generator=g)
+    x_new = torch.rand(1000, 1, generator=g) * 2 - 1
+    y_new = AP.target(x_new) + noise * torch.randn(1000, 1, generator=g)
+    torch.manual_seed(run.seed)
+    model = AP.relu_net(256)
+    fit_full_batch(model, x, y, steps=steps, lr=0.01, loss="mse", cosine=True)
+    with torch.no_grad():
+        return {"x": x, "y": y, "fit": model(AP.grid(801))[:, 0],
+                "train_mse": torch.mean((model(x) - y) ** 2).item(),
+                "test_mse": torch.mean((model(x_new) - y_new) ** 2).item()}
+
+
 @figure("ch05_generalization", chapter="ch05", full={"n": 12, "steps": 2000, "noise": 0.3},
         quick={"n": 12, "steps": 300, "noise": 0.3})
 def generalization(ctx):
     """Expressive enough to fit noise: a wide net through 12 noisy samples."""
-    g = torch.Generator().manual_seed(ctx.seed)
-    x = torch.rand(ctx["n"], 1, generator=g) * 2 - 1
-    y = AP.target(x) + ctx["noise"] * torch.randn(ctx["n"], 1, generator=g)
-    x_new = torch.rand(1000, 1, generator=g) * 2 - 1
-    y_new = AP.target(x_new) + ctx["noise"] * torch.randn(1000, 1, generator=g)
-    torch.manual_seed(ctx.seed)
-    model = AP.relu_net(256)
-    fit_full_batch(model, x, y, steps=ctx["steps"], lr=0.01, loss="mse", cosine=True)
-    with torch.no_grad():
-        train_mse = torch.mean((model(x) - y) ** 2).item()
-        test_mse = torch.mean((model(x_new) - y_new) ** 2).item()
+    r = ctx.compute(_noise_fit, n=ctx["n"], steps=ctx["steps"], noise=ctx["noise"])
+    x, y, train_mse, test_mse = r["x"], r["y"], r["train_mse"], r["test_mse"]
     xs = AP.grid(801)
     for lang in LANGS:
         fig, ax = plt.subplots(figsize=(6.5, 4.2))
         _target_line(ax, lang, xs[:, 0].numpy())
         ax.scatter(x[:, 0], y[:, 0], color=COLORS[1], zorder=5,
                    label=tr(lang, f"잡음 섞인 훈련 샘플 {ctx['n']}개", f"{ctx['n']} noisy samples"))
-        with torch.no_grad():
-            ax.plot(xs[:, 0], model(xs)[:, 0], color=COLORS[0], lw=1.8,
-                    label=tr(lang, "폭 256 신경망", "width-256 network"))
+        ax.plot(xs[:, 0], r["fit"], color=COLORS[0], lw=1.8,
+                label=tr(lang, "폭 256 신경망", "width-256 network"))
         ax.set_xlabel("$x$")
         ax.legend(fontsize=8.5)
         ax.set_title(tr(lang, f"훈련 MSE {train_mse:.3f}, 새 데이터 MSE {test_mse:.3f}",

@@ -18,6 +18,7 @@ from gdsc_book import regularization as reg
 from gdsc_book.double_descent import noisy_labels, small_split
 from gdsc_book.figures.registry import figure
 from gdsc_book.models import MLP
+from gdsc_book.stacked import MLPStack, train_stack
 from gdsc_book.style import COLORS, LANGS, log_ticks, tr
 from gdsc_book.train import train_model
 
@@ -32,7 +33,7 @@ def fit_figure(ctx):
     shown = (1, 3, 9)
     titles = {1: ("과소적합", "underfitting"), 3: ("적당함", "good fit"), 9: ("과적합", "overfitting")}
     for lang in LANGS:
-        fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), sharey=True)
+        fig, axes = plt.subplots(1, 3, figsize=(6.6, 3.0), sharey=True, layout="constrained")
         for ax, d in zip(axes, shown):
             w = bv.fit(x, y, d)
             ax.plot(grid, bv.target(grid), color="#999999", lw=1.5, ls="--",
@@ -41,11 +42,12 @@ def fit_figure(ctx):
                     label=tr(lang, "학습한 다항식", "fitted polynomial"))
             ax.scatter(x, y, color=COLORS[1], zorder=3, s=25, label=tr(lang, "훈련 데이터", "training data"))
             ko, en = titles[d]
-            ax.set_title(tr(lang, f"차수 {d}: {ko}", f"degree {d}: {en}"))
+            ax.set_title(tr(lang, f"차수 {d}: {ko}", f"degree {d}: {en}"), fontsize=10)
             ax.set_ylim(-1.8, 1.8)
             ax.set_xlabel("$x$")
         axes[0].set_ylabel("$y$")
-        axes[0].legend(loc="lower left", fontsize=8.5)
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=3,
+                   fontsize=9)
         ctx.save(fig, lang, part="curves")
 
         fig, ax = plt.subplots(figsize=(6, 3.8))
@@ -69,6 +71,12 @@ def fit_figure(ctx):
 # ---------------------------------------------------------------- bias–variance
 
 
+def _decompositions(run, degrees, n_train, n_sets, ridge, n_large):
+    """The computation: the Monte-Carlo decomposition for a small and a large training set."""
+    kw = dict(n_train=n_train, n_sets=n_sets, ridge=ridge, seed=run.seed)
+    return [vars(bv.simulate(degrees, **kw)), vars(bv.simulate(degrees, **dict(kw, n_train=n_large)))]
+
+
 @figure("ch06_bias_variance", chapter="ch06",
         full={"degrees": list(range(13)), "n_train": 25, "n_sets": 4000, "ridge": 1e-3,
               "n_large": 200},
@@ -76,11 +84,10 @@ def fit_figure(ctx):
                "n_large": 200})
 def bias_variance_figure(ctx):
     """Bias², variance and noise against degree, with the directly measured expected error."""
-    kw = dict(n_train=ctx["n_train"], n_sets=ctx["n_sets"], ridge=ctx["ridge"], seed=ctx.seed)
-    d = bv.simulate(ctx["degrees"], **kw)
-    big = bv.simulate(ctx["degrees"], **dict(kw, n_train=ctx["n_large"]))
+    d, big = (bv.Decomposition(**x) for x in ctx.compute(_decompositions, **ctx.params))
     for lang in LANGS:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3.9), sharey=True)
+        fig, axes = plt.subplots(2, 1, figsize=(6.4, 7.4), sharex=True, sharey=True,
+                                 layout="constrained")
         for ax, r, title in ((axes[0], d, (f"n = {d.n_train}", f"n = {d.n_train}")),
                              (axes[1], big, (f"n = {big.n_train}", f"n = {big.n_train}"))):
             ax.plot(r.degrees, r.bias2, "o-", color=COLORS[0], label=tr(lang, "편향²", "bias²"))
@@ -93,11 +100,11 @@ def bias_variance_figure(ctx):
                                                       "measured expected test error"))
             ax.set_yscale("log")
             log_ticks(ax, "y")
-            ax.set_xlabel(tr(lang, "다항식 차수 (모델 용량)", "polynomial degree (capacity)"))
             ax.set_title(tr(lang, f"훈련 샘플 {title[0]}", f"training set {title[1]}"))
-        axes[0].set_ylabel(tr(lang, "오차", "error"))
-        fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=5, fontsize=8.5,
-                   bbox_to_anchor=(0.5, -0.08))
+            ax.set_ylabel(tr(lang, "오차", "error"))
+        axes[1].set_xlabel(tr(lang, "다항식 차수 (모델 용량)", "polynomial degree (capacity)"))
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2,
+                   fontsize=9)
         ctx.save(fig, lang)
     z = [abs(t - e) / s for t, e, s in zip(d.total, d.expected_error, d.expected_error_se)]
     best = int(np.argmin(d.expected_error))
@@ -134,6 +141,44 @@ def _mlp_runs(run, variants, n_train, n_test, size, noise, width, lr, epochs,
     """The computation: the setup's MLP once per variant (seed, dropout, weight decay, shift,
     validation split), with the weight norms, and, if asked, the ensembles of the first k."""
     train, test = _data(run, n_train, n_test, size, noise)
+    if len(variants) > 1 and all(set(v) <= STACKABLE for v in variants):
+        runs, models = _stacked_runs(train, test, variants, size, width, lr, epochs)
+    else:
+        runs, models = _separate_runs(train, test, variants, size, width, lr, epochs)
+    out = {"runs": runs}
+    if ensemble:
+        x_te, y_te = test
+        with reg.torch_threads(1):
+            out["ensemble"] = [reg.accuracy(reg.ensemble_probs(models[: k + 1], x_te), y_te)
+                               for k in range(len(models))]
+    if shift_examples:
+        g = torch.Generator().manual_seed(0)
+        out["examples"] = reg.random_shift(shift_examples)(
+            train[0][:1].repeat(4, 1, 1, 1), g).numpy()
+    return out
+
+
+# Variants that differ only in these train together as one stack (gdsc_book.stacked): the
+# same steps as one train_model run each, several times faster.
+STACKABLE = {"seed", "dropout", "weight_decay"}
+
+
+def _stacked_runs(train, test, variants, size, width, lr, epochs):
+    models = []
+    for v in variants:
+        torch.manual_seed(v.get("seed", 0))
+        models.append(MLP(size ** 2, widths=(width,), dropout=v.get("dropout", 0.0)))
+    stack = MLPStack(models)
+    with reg.torch_threads(1):
+        hist = train_stack(stack, train, test, epochs=epochs, optimizer="sgd", lr=lr,
+                           momentum=0.9, weight_decay=[v.get("weight_decay", 0.0) for v in variants],
+                           seeds=[v.get("seed", 0) for v in variants])
+    models = stack.members()
+    return ([{"history": h.to_dict(), "weight_norm": reg.weight_norm(m)}
+             for h, m in zip(hist, models)], models)
+
+
+def _separate_runs(train, test, variants, size, width, lr, epochs):
     runs, models = [], []
     for v in variants:
         v = dict(v)
@@ -147,17 +192,7 @@ def _mlp_runs(run, variants, n_train, n_test, size, noise, width, lr, epochs,
                             momentum=0.9, seed=seed, **v)
         runs.append({"history": h.to_dict(), "weight_norm": reg.weight_norm(model)})
         models.append(model)
-    out = {"runs": runs}
-    if ensemble:
-        x_te, y_te = test
-        with reg.torch_threads(1):
-            out["ensemble"] = [reg.accuracy(reg.ensemble_probs(models[: k + 1], x_te), y_te)
-                               for k in range(len(models))]
-    if shift_examples:
-        g = torch.Generator().manual_seed(0)
-        out["examples"] = reg.random_shift(shift_examples)(
-            train[0][:1].repeat(4, 1, 1, 1), g).numpy()
-    return out
+    return runs, models
 
 
 def _runs(ctx, variants, **kw):
@@ -189,15 +224,16 @@ def weight_decay_figure(ctx):
     r = _runs(ctx, [{"weight_decay": wd} for wd in ctx["wds"]])
     runs = [(wd, x["history"], x["weight_norm"]) for wd, x in zip(ctx["wds"], r["runs"])]
     for lang in LANGS:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [2, 1]})
+        fig, axes = plt.subplots(2, 1, figsize=(6.4, 6.6), layout="constrained",
+                                 gridspec_kw={"height_ratios": [1.5, 1]})
         ep = np.arange(1, ctx["epochs"] + 1)
         for i, (wd, h, _) in enumerate(runs):
             axes[0].plot(ep, h.train_acc, ls="--", color=COLORS[i], lw=1.2)
             axes[0].plot(ep, h.test_acc, color=COLORS[i], lw=2, label=f"λ = {wd:g}")
         _acc_axes(axes[0], lang)
         axes[0].set_title(tr(lang, "실선: 테스트, 점선: 훈련 (레이블 20% 오염)",
-                             "solid: test, dashed: train (20% noisy labels)"))
-        axes[0].legend()
+                             "solid: test, dashed: train (20% noisy labels)"), fontsize=11)
+        axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
         axes[1].bar([f"{wd:g}" for wd, _, _ in runs], [n for _, _, n in runs],
                     color=COLORS[: len(runs)])
         axes[1].set_xlabel("λ (weight_decay)")
@@ -267,7 +303,7 @@ def early_stopping_figure(ctx):
     h = _runs(ctx, [{"val_fraction": ctx["val_fraction"]}])["runs"][0]["history"]
     best, stop = reg.early_stopping(h.val_acc, h.val_loss, ctx["patience"])
     for lang in LANGS:
-        fig, ax = plt.subplots(figsize=(7.5, 3.8))
+        fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
         ep = np.arange(1, len(h.train_acc) + 1)
         ax.plot(ep, h.train_acc, ls="--", color=COLORS[0], lw=1.2, label=tr(lang, "훈련", "train"))
         ax.plot(ep, h.val_acc, color=COLORS[2], lw=2, label=tr(lang, "검증", "validation"))
@@ -278,7 +314,7 @@ def early_stopping_figure(ctx):
         ax.text(stop, 0.04, tr(lang, f" 중단 {stop}", f" stop {stop}"), fontsize=9)
         _acc_axes(ax, lang)
         ax.set_ylim(0, 1.02)
-        ax.legend(loc="center right")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
         ctx.save(fig, lang)
     return {"best_epoch": best, "stop_epoch": stop, "patience": ctx["patience"],
             "epochs": len(h.train_acc), "val_fraction": ctx["val_fraction"],
@@ -310,10 +346,15 @@ def ensemble_figure(ctx):
             "members": ctx["members"]}
 
 
+def _implicit_sgd(run, steps):
+    """The computation: SGD from zero, the min-norm and another exact fit (the demo's dict)."""
+    return reg.implicit_sgd_demo(steps=steps, seed=run.seed)
+
+
 @figure("ch06_implicit_sgd", chapter="ch06", full={"steps": 3000}, quick={"steps": 300})
 def implicit_sgd_figure(ctx):
     """SGD from zero on an under-determined least-squares fit lands on the min-norm solution."""
-    d = reg.implicit_sgd_demo(steps=ctx["steps"], seed=ctx.seed)
+    d = ctx.compute(_implicit_sgd, steps=ctx["steps"])
     for lang in LANGS:
         fig, ax = plt.subplots(figsize=(7, 3.8))
         ax.plot(d["grid"], d["fit_other"], color=COLORS[3], lw=1.5,

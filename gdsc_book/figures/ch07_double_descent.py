@@ -60,26 +60,28 @@ def double_descent_figure(ctx):
     # Early stopping on hindsight: the best test error seen during training, per width.
     best_seen = [min(s.curve(i)) for i in range(len(s.sizes))]
     for lang in LANGS:
-        fig, ax = plt.subplots(figsize=(7.5, 4.2))
+        fig, ax = plt.subplots(figsize=(6.6, 4.8), layout="constrained")
         ax.plot(s.sizes, train_err, "o--", color=COLORS[0], label=tr(lang, "훈련 오차 (오염된 레이블)", "train error (noisy labels)"))
         ax.plot(s.sizes, test_err, "s-", color=COLORS[1], lw=2, label=tr(lang, f"테스트 오차 (마지막 {ctx['last']} 에폭 평균)", f"test error (mean of the last {ctx['last']} epochs)"))
         ax.plot(s.sizes, best_seen, ":", color=COLORS[2], label=tr(lang, "학습 중 최소 테스트 오차", "lowest test error during training"))
         ax.axvline(thr_nk, color="#444444", lw=1, ls="--")
-        ax.text(thr_nk * 1.05, 0.02, tr(lang, "#파라미터 =\n#샘플 × #클래스", "#params =\n#samples × #classes"), fontsize=8.5)
+        # Notes in the empty top band (every error there is below 60%), never on the curves.
+        ax.text(thr_nk * 1.08, 0.66, tr(lang, "#파라미터 =\n#샘플 × #클래스", "#params =\n#samples × #classes"),
+                fontsize=9, va="top")
         if thr_fit is not None:
             ax.axvspan(thr_fit / 1.25, thr_fit * 1.25, color="#999999", alpha=0.2, lw=0)
-            ax.text(thr_fit, 0.45, tr(lang, "보간 임계점\n(훈련 오차 ≈ 0)", "interpolation\nthreshold\n(train error ≈ 0)"),
-                    fontsize=8.5, ha="center")
+            ax.text(thr_fit / 1.3, 0.66, tr(lang, "보간 임계점\n(훈련 오차 ≈ 0)", "interpolation\nthreshold\n(train error ≈ 0)"),
+                    fontsize=9, ha="right", va="top")
         ax.annotate(tr(lang, "봉우리", "peak"), xy=(peak_w, peak_err), xytext=(peak_w, peak_err + 0.08),
                     ha="center", fontsize=9, arrowprops=dict(arrowstyle="-|>", color="#444444"))
         ax.set_xscale("log", base=2)
         ax.set_xticks(s.sizes)
-        ax.set_xticklabels([str(w) for w in s.sizes], fontsize=8.5)
+        ax.set_xticklabels([str(w) for w in s.sizes], fontsize=9)
         ax.set_xlabel(tr(lang, "은닉층 너비 (모델 크기)", "hidden width (model size)"))
         ax.set_ylabel(tr(lang, "오차", "error"))
         ax.set_ylim(0, 0.7)
         _pct(ax)
-        ax.legend(loc="upper right", fontsize=8.5)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=9)
         ctx.save(fig, lang, part="modelwise")
 
         fig, ax = plt.subplots(figsize=(7.5, 4.0))

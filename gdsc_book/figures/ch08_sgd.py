@@ -30,29 +30,40 @@ def _contour(ax, ww, bb, zz, color="#999999"):
     ax.contour(ww, bb, zz, levels=levels, colors=color, linewidths=0.8)
 
 
+def _trajectories(run, n, steps, epochs=3):
+    """The computation: each method's path for ``steps`` steps and its loss for ``epochs``
+    passes over the data."""
+    prob = sgd.LinearRegression2D.make(n=n, seed=run.seed)
+    star = prob.minimizer()
+    runs = {"gd": None, "mb": 16, "sgd": 1}
+    paths = {k: sgd.descend(prob, START, LR, steps, batch_size=b, seed=run.seed)
+             for k, b in runs.items()}
+    # the same methods for the same number of passes over the data (epochs)
+    per_epoch = {"gd": 1, "mb": -(-prob.n // 16), "sgd": prob.n}
+    curves = {k: prob.loss(sgd.descend(prob, START, LR, epochs * per_epoch[k],
+                                       batch_size=runs[k], seed=run.seed))
+              for k in runs}
+    ww, bb, grid = _grid(star)
+    return {"n": prob.n, "star": star, "paths": paths, "curves": curves,
+            "per_epoch": per_epoch, "loss_min": float(prob.loss(star)),
+            "ww": ww, "bb": bb, "zz": prob.loss(grid)}
+
+
 @figure("ch08_trajectories", chapter="ch08", full={"n": 200, "steps": 80},
         quick={"n": 100, "steps": 30})
 def trajectories(ctx):
     """GD, SGD (one example) and minibatch SGD (16) on the same 2-D least-squares loss."""
-    prob = sgd.LinearRegression2D.make(n=ctx["n"], seed=ctx.seed)
-    star = prob.minimizer()
-    runs = {"gd": None, "mb": 16, "sgd": 1}
-    paths = {k: sgd.descend(prob, START, LR, ctx["steps"], batch_size=b, seed=ctx.seed)
-             for k, b in runs.items()}
-    # the same methods for the same number of passes over the data (epochs)
-    epochs = 3
-    per_epoch = {"gd": 1, "mb": -(-prob.n // 16), "sgd": prob.n}
-    curves = {k: prob.loss(sgd.descend(prob, START, LR, epochs * per_epoch[k],
-                                       batch_size=runs[k], seed=ctx.seed))
-              for k in runs}
-    ww, bb, grid = _grid(star)
-    zz = prob.loss(grid)
+    r = ctx.compute(_trajectories, n=ctx["n"], steps=ctx["steps"])
+    star, paths, curves, per_epoch = r["star"], r["paths"], r["curves"], r["per_epoch"]
+    ww, bb, zz = r["ww"], r["bb"], r["zz"]
+    runs = paths
     names = {"gd": ("GD (전체 배치)", "GD (full batch)"),
              "mb": ("미니배치 SGD (B=16)", "minibatch SGD (B=16)"),
              "sgd": ("SGD (B=1)", "SGD (B=1)")}
     colors = {"gd": COLORS[0], "mb": COLORS[2], "sgd": COLORS[1]}
     for lang in LANGS:
-        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.4))
+        fig, (ax, ax2) = plt.subplots(2, 1, figsize=(6.4, 8.4), layout="constrained",
+                                      gridspec_kw={"height_ratios": [1.45, 1]})
         _contour(ax, ww, bb, zz)
         for k, p in paths.items():
             ax.plot(p[:, 0], p[:, 1], "-o", ms=2.2, lw=1.1, color=colors[k],
@@ -63,59 +74,76 @@ def trajectories(ctx):
         ax.set_ylabel(tr(lang, "절편 $b$", "intercept $b$"))
         ax.set_title(tr(lang, f"같은 스텝 수({ctx['steps']}번)의 궤적",
                         f"paths after the same {ctx['steps']} steps"))
-        ax.legend(loc="lower right", fontsize=8.5)
+        # One legend for both panels, in the room beside the square one (off the contours).
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
         ax.set_aspect("equal")
         for k, c in curves.items():
             x = np.arange(len(c)) / per_epoch[k]
             ax2.plot(x, c, color=colors[k], lw=1.4, label=tr(lang, *names[k]))
-        ax2.axhline(prob.loss(star), color="black", ls=":", lw=1)
+        ax2.axhline(r["loss_min"], color="black", ls=":", lw=1)
         ax2.set_yscale("log")
         log_ticks(ax2, "y")
         ax2.set_xlabel(tr(lang, "데이터를 본 횟수 (에폭)", "passes over the data (epochs)"))
         ax2.set_ylabel(tr(lang, "전체 손실 $L(\\theta)$", "full loss $L(\\theta)$"))
-        ax2.set_title(tr(lang, "같은 계산량(에폭)에서의 손실", "loss for the same work (epochs)"))
-        ax2.legend(fontsize=8.5)
-        fig.tight_layout()
+        ax2.set_title(tr(lang, "같은 계산량(에폭)에서의 손실 (색은 위와 같음)",
+                         "loss for the same work (epochs; colours as above)"))
         ctx.save(fig, lang)
     dist = {k: float(np.linalg.norm(p[-1] - star)) for k, p in paths.items()}
     after1 = {k: float(curves[k][per_epoch[k]]) for k in runs}
-    return {"n": prob.n, "steps": ctx["steps"], "lr": LR, "final_distance": dist,
-            "loss_after_one_epoch": after1, "loss_min": float(prob.loss(star)),
+    return {"n": r["n"], "steps": ctx["steps"], "lr": LR, "final_distance": dist,
+            "loss_after_one_epoch": after1, "loss_min": r["loss_min"],
             "steps_per_epoch": per_epoch}
+
+
+def _minibatch_surfaces(run, n, batch, trials):
+    """The computation: the full and four minibatch losses on a grid, their minimizers, and
+    the gradient noise measured per batch size."""
+    prob = sgd.LinearRegression2D.make(n=n, seed=run.seed)
+    star = prob.minimizer()
+    batches = sgd.minibatches(prob.n, batch, np.random.default_rng(run.seed))[:4]
+    ww, bb, grid = _grid(star, half=2.5)
+    theta = np.array(START)
+    sizes = np.array([1, 2, 4, 8, 16, 32, 64, 128])
+    sizes = sizes[sizes < prob.n]
+    measured = np.array([prob.gradient_variance(theta, int(b), trials, run.seed)
+                         for b in sizes])
+    s2 = prob.per_example_variance(theta)
+    return {"n": prob.n, "star": star, "ww": ww, "bb": bb, "full": prob.loss(grid),
+            "batch_losses": [prob.loss(grid, b) for b in batches],
+            "centres": [prob.minimizer(b) for b in batches], "sizes": sizes,
+            "measured": measured, "theory": s2 / sizes * (prob.n - sizes) / (prob.n - 1)}
 
 
 @figure("ch08_minibatch_surfaces", chapter="ch08",
         full={"n": 200, "batch": 10, "trials": 3000}, quick={"n": 100, "batch": 10, "trials": 200})
 def minibatch_surfaces(ctx):
     """The full loss L(θ) and four minibatch losses L(θ|B): same shape, different centres."""
-    prob = sgd.LinearRegression2D.make(n=ctx["n"], seed=ctx.seed)
-    star = prob.minimizer()
-    batches = sgd.minibatches(prob.n, ctx["batch"], np.random.default_rng(ctx.seed))[:4]
-    ww, bb, grid = _grid(star, half=2.5)
-    centres = [prob.minimizer(b) for b in batches]
-    theta = np.array(START)
-    sizes = np.array([1, 2, 4, 8, 16, 32, 64, 128])
-    sizes = sizes[sizes < prob.n]
-    measured = np.array([prob.gradient_variance(theta, int(b), ctx["trials"], ctx.seed)
-                         for b in sizes])
-    s2 = prob.per_example_variance(theta)
-    theory = s2 / sizes * (prob.n - sizes) / (prob.n - 1)
+    r = ctx.compute(_minibatch_surfaces, n=ctx["n"], batch=ctx["batch"], trials=ctx["trials"])
+    star, ww, bb, centres = r["star"], r["ww"], r["bb"], r["centres"]
+    sizes, measured, theory = r["sizes"], r["measured"], r["theory"]
     for lang in LANGS:
-        fig, axes = plt.subplots(1, 5, figsize=(14, 3.2), sharex=True, sharey=True)
-        _contour(axes[0], ww, bb, prob.loss(grid), color=COLORS[0])
+        # The full loss large on the left, the four minibatches two by two beside it.
+        fig = plt.figure(figsize=(6.8, 3.9), layout="constrained")
+        gs = fig.add_gridspec(2, 4)
+        axes = [fig.add_subplot(gs[:, :2])]
+        axes += [fig.add_subplot(gs[i // 2, 2 + i % 2], sharex=axes[0], sharey=axes[0])
+                 for i in range(4)]
+        _contour(axes[0], ww, bb, r["full"], color=COLORS[0])
         axes[0].plot(*star, "*", color="black", ms=11)
         axes[0].set_title(tr(lang, "전체 손실 $L(\\theta)$", "full loss $L(\\theta)$"))
-        for i, (ax, b, c) in enumerate(zip(axes[1:], batches, centres)):
-            _contour(ax, ww, bb, prob.loss(grid, b), color=COLORS[1])
-            ax.plot(*star, "*", color="black", ms=11)
-            ax.plot(*c, "o", color=COLORS[1], ms=7)
-            ax.set_title(tr(lang, f"미니배치 {i + 1}의 $L(\\theta|\\mathcal{{B}})$",
-                            f"minibatch {i + 1}: $L(\\theta|\\mathcal{{B}})$"))
-        for ax in axes:
-            ax.set_xlabel("$w$")
-            ax.set_aspect("equal")
+        axes[0].set_xlabel("$w$")
         axes[0].set_ylabel("$b$")
-        fig.tight_layout()
+        for i, (ax, z, c) in enumerate(zip(axes[1:], r["batch_losses"], centres)):
+            _contour(ax, ww, bb, z, color=COLORS[1])
+            ax.plot(*star, "*", color="black", ms=9)
+            ax.plot(*c, "o", color=COLORS[1], ms=6)
+            ax.set_title(tr(lang, f"미니배치 {i + 1}", f"minibatch {i + 1}"), fontsize=10)
+            ax.tick_params(labelbottom=False, labelleft=False)
+        for ax in axes:
+            ax.set_aspect("equal")
+        fig.suptitle(tr(lang, "오른쪽: 미니배치 손실 $L(\\theta|\\mathcal{B})$와 그 최솟값 (●)",
+                        "right: minibatch losses $L(\\theta|\\mathcal{B})$ and their minima (●)"),
+                     fontsize=10)
         ctx.save(fig, lang)
 
         fig, ax = plt.subplots(figsize=(5.5, 3.8))
@@ -132,7 +160,7 @@ def minibatch_surfaces(ctx):
         fig.tight_layout()
         ctx.save(fig, lang, part="noise")
     spread = [float(np.linalg.norm(c - star)) for c in centres]
-    return {"batch": ctx["batch"], "n": prob.n, "centre_distance": spread,
+    return {"batch": ctx["batch"], "n": r["n"], "centre_distance": spread,
             "centre_distance_min": min(spread), "centre_distance_max": max(spread),
             "noise_ratio_1_to_16": float(measured[0] / measured[list(sizes).index(16)]),
             "noise_rel_error_max": float(np.max(np.abs(measured / theory - 1)))}
@@ -147,19 +175,24 @@ RM_SCHEDULES = {
 }
 
 
+def _robbins_monro(run, steps, runs):
+    """The computation: the mean squared error per step under each schedule."""
+    return {k: sgd.noisy_quadratic(s, steps, runs=runs, seed=run.seed)
+            for k, (s, _) in RM_SCHEDULES.items()}
+
+
 @figure("ch08_robbins_monro", chapter="ch08", full={"steps": 10000, "runs": 1000},
         quick={"steps": 1000, "runs": 100})
 def robbins_monro(ctx):
     """Schedules that satisfy Robbins–Monro converge; a constant step stalls; 1/t² stops short."""
     steps = ctx["steps"]
-    mse = {k: sgd.noisy_quadratic(s, steps, runs=ctx["runs"], seed=ctx.seed)
-           for k, (s, _) in RM_SCHEDULES.items()}
+    mse = ctx.compute(_robbins_monro, steps=steps, runs=ctx["runs"])
     floor = sgd.noise_floor(0.1)
     t = log_spaced(steps + 1)
     colors = dict(zip(RM_SCHEDULES, [COLORS[1], COLORS[0], COLORS[2], COLORS[3]]))
     ok = {k: (isinstance(s, InversePower) and s.robbins_monro) for k, (s, _) in RM_SCHEDULES.items()}
     for lang in LANGS:
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.4, 7.6), layout="constrained")
         for k, (s, label) in RM_SCHEDULES.items():
             eta = sgd.as_schedule(s)
             mark = tr(lang, " (RM 만족)", " (RM holds)") if ok[k] else ""
@@ -175,19 +208,24 @@ def robbins_monro(ctx):
         ax1.set_xlabel(tr(lang, "스텝 $t$", "step $t$"))
         ax1.set_ylabel(tr(lang, "스텝 크기 $\\eta_t$", "step size $\\eta_t$"))
         ax1.set_title(tr(lang, "스텝 크기 스케줄", "step-size schedules"))
-        ax1.legend(fontsize=9)
+        ax1.legend(fontsize=9, loc="lower left")  # every schedule starts high: that corner is empty
         ax2.set_xlabel(tr(lang, "스텝 $t$", "step $t$"))
         ax2.set_ylabel(tr(lang, "평균 제곱 오차 $\\mathbb{E}[(\\theta_t-\\theta^*)^2]$",
                           "mean squared error $\\mathbb{E}[(\\theta_t-\\theta^*)^2]$"))
         ax2.set_title(tr(lang, f"잡음 섞인 기울기로 SGD ({ctx['runs']}번 평균)",
-                         f"SGD with noisy gradients (mean of {ctx['runs']} runs)"))
-        fig.tight_layout()
+                         f"SGD with noisy gradients (mean of {ctx['runs']} runs; colours as above)"))
         ctx.save(fig, lang)
     tail = max(1, steps // 5)
     return {"steps": steps, "runs": ctx["runs"], "noise_floor": floor,
             "final_mse": {k: float(v[-1]) for k, v in mse.items()},
             "constant_tail_mse": float(np.mean(mse["constant"][-tail:])),
             "p2_total_step": float(InversePower(0.5, 2.0, 2.0).partial_sums(steps)[0][-1])}
+
+
+def _rates(run, steps, runs, ps=(0.6, 0.8, 1.0)):
+    """The computation: the mean squared error per step for η_t = (1 + t)^(-p)."""
+    return [sgd.noisy_quadratic(InversePower(1.0, p, 1.0), steps, runs=runs, seed=run.seed)
+            for p in ps]
 
 
 @figure("ch08_rates", chapter="ch08", full={"steps": 10000, "runs": 2000},
@@ -197,11 +235,8 @@ def rates(ctx):
     steps = ctx["steps"]
     t = np.arange(steps + 1)
     fit_from = steps // 10
-    slopes, curves = {}, {}
-    for p in (0.6, 0.8, 1.0):
-        curves[p] = sgd.noisy_quadratic(InversePower(1.0, p, 1.0), steps, runs=ctx["runs"],
-                                        seed=ctx.seed)
-        slopes[p] = sgd.loglog_slope(t[fit_from:], curves[p][fit_from:])
+    curves = dict(zip((0.6, 0.8, 1.0), ctx.compute(_rates, steps=steps, runs=ctx["runs"])))
+    slopes = {p: sgd.loglog_slope(t[fit_from:], c[fit_from:]) for p, c in curves.items()}
     for lang in LANGS:
         fig, ax = plt.subplots(figsize=(6.5, 4.2))
         shown = log_spaced(steps + 1)
@@ -224,17 +259,24 @@ def rates(ctx):
             "steps": steps}
 
 
+def _saddle(run, steps, seeds, lr, sigma, start=(2.0, 0.0)):
+    """The computation: GD from the saddle's stable manifold, and SGD from there per seed."""
+    return {"gd": sgd.saddle_run(start, lr, steps),
+            "runs": [sgd.saddle_run(start, lr, steps, sigma=sigma, seed=s) for s in range(seeds)]}
+
+
 @figure("ch08_saddle", chapter="ch08", full={"steps": 400, "seeds": 20},
         quick={"steps": 200, "seeds": 5})
 def saddle(ctx):
     """GD started on the saddle's stable manifold y = 0 stalls; SGD's noise escapes."""
-    steps, start, lr, sigma = ctx["steps"], (2.0, 0.0), 0.1, 0.1
-    gd = sgd.saddle_run(start, lr, steps)
-    runs = [sgd.saddle_run(start, lr, steps, sigma=sigma, seed=s) for s in range(ctx["seeds"])]
+    steps, lr, sigma = ctx["steps"], 0.1, 0.1
+    r = ctx.compute(_saddle, steps=steps, seeds=ctx["seeds"], lr=lr, sigma=sigma)
+    gd, runs = r["gd"], r["runs"]
     escape = [int(np.argmax(np.abs(p[:, 1]) > 0.5)) for p in runs]
     xx, yy = np.meshgrid(np.linspace(-2.2, 2.2, 200), np.linspace(-1.6, 1.6, 200))
     for lang in LANGS:
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.4, 8.0), layout="constrained",
+                                       gridspec_kw={"height_ratios": [1.15, 1]})
         cs = ax1.contour(xx, yy, sgd.saddle_f(xx, yy), levels=np.linspace(-0.24, 2.4, 14),
                          colors="#999999", linewidths=0.8)
         del cs
@@ -249,7 +291,8 @@ def saddle(ctx):
         ax1.set_xlabel("$x$")
         ax1.set_ylabel("$y$")
         ax1.set_title("$f(x,y) = x^2/2 + y^4/4 - y^2/2$")
-        ax1.legend(loc="lower left", fontsize=8.5)
+        ax1.set_aspect("equal")
+        ax1.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
         t = np.arange(steps + 1)
         ax2.plot(t, sgd.saddle_f(gd[:, 0], gd[:, 1]), color=COLORS[0], lw=1.8, label="GD")
         for i, p in enumerate(runs):
@@ -263,8 +306,8 @@ def saddle(ctx):
         ax2.set_ylim(-0.35, 1.0)
         ax2.set_xlabel(tr(lang, "스텝 $t$", "step $t$"))
         ax2.set_ylabel("$f(x_t, y_t)$")
-        ax2.legend(loc="upper center")
-        fig.tight_layout()
+        ax2.set_title(tr(lang, "GD (파랑)과 SGD 시드별 (주황)의 손실",
+                         "loss of GD (blue) and of SGD per seed (orange)"), fontsize=10)
         ctx.save(fig, lang)
     finals = np.array([sgd.saddle_f(*p[-1]) for p in runs])
     return {"gd_final_f": float(sgd.saddle_f(*gd[-1])),
@@ -274,6 +317,17 @@ def saddle(ctx):
             "sgd_escape_step_median": float(np.median(escape)), "sigma": sigma, "lr": lr}
 
 
+def _pl_runs(run, steps, lr, x0=4.0):
+    """The computation: the PL constant measured on a fine grid, and GD on the three functions."""
+    nz = np.linspace(-10, 10, 200_001)
+    nz = nz[nz != 0]
+    return {"mu_measured": float(sgd.pl_ratio(nz).min()), "runs": {
+        "pl": sgd.pl_function(sgd.gd_1d(sgd.pl_grad, x0, lr, steps)),
+        "quad": sgd.gd_1d(lambda v: 2 * v, x0, lr, steps) ** 2,
+        "quartic": sgd.gd_1d(lambda v: 4 * v ** 3, 1.0, lr, steps) ** 4,
+    }}
+
+
 @figure("ch08_pl", chapter="ch08", full={"steps": 120}, quick={"steps": 60})
 def polyak_lojasiewicz(ctx):
     """x² + 3 sin² x is not convex, yet GD converges linearly; x⁴ (not PL) only sublinearly."""
@@ -281,21 +335,14 @@ def polyak_lojasiewicz(ctx):
     L = sgd.PL_SMOOTHNESS
     lr = 1 / (2 * L)
     x = np.linspace(-6, 6, 2001)
-    nz = np.linspace(-10, 10, 200_001)
-    nz = nz[nz != 0]
-    mu_measured = float(sgd.pl_ratio(nz).min())
-    x0 = 4.0
-    runs = {
-        "pl": sgd.pl_function(sgd.gd_1d(sgd.pl_grad, x0, lr, steps)),
-        "quad": sgd.gd_1d(lambda v: 2 * v, x0, lr, steps) ** 2,
-        "quartic": sgd.gd_1d(lambda v: 4 * v ** 3, 1.0, lr, steps) ** 4,
-    }
+    r = ctx.compute(_pl_runs, steps=steps, lr=lr)
+    mu_measured, runs = r["mu_measured"], r["runs"]
     bound = runs["pl"][0] * sgd.pl_rate(lr, mu=mu_measured) ** np.arange(steps + 1)
     labels = {"pl": ("$x^2 + 3\\sin^2 x$ (PL, 비볼록)", "$x^2 + 3\\sin^2 x$ (PL, non-convex)"),
               "quad": ("$x^2$ (강볼록)", "$x^2$ (strongly convex)"),
               "quartic": ("$x^4$ (볼록, PL 아님)", "$x^4$ (convex, not PL)")}
     for lang in LANGS:
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.4, 7.8), layout="constrained")
         ax1.plot(x, sgd.pl_function(x), color=COLORS[0], lw=1.8, label="$f(x)$")
         ax1.plot(x, x ** 2, color="#999999", ls=":", lw=1.2, label="$x^2$")
         concave = sgd.pl_curvature(x) < 0
@@ -305,7 +352,7 @@ def polyak_lojasiewicz(ctx):
         ax1.set_xlabel("$x$")
         ax1.set_title(tr(lang, "볼록하지 않지만 PL 조건을 만족하는 함수",
                          "not convex, but Polyak–Łojasiewicz"))
-        ax1.legend(loc="upper center", fontsize=9)
+        ax1.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
         t = np.arange(steps + 1)
         for i, (k, f) in enumerate(runs.items()):
             keep = f > 1e-300
@@ -319,14 +366,22 @@ def polyak_lojasiewicz(ctx):
         ax2.set_ylabel("$f(x_t) - f^*$")
         ax2.set_title(tr(lang, f"경사 하강법, $\\eta = 1/(2L) = {lr:g}$",
                          f"gradient descent, $\\eta = 1/(2L) = {lr:g}$"))
-        ax2.legend(fontsize=8.5)
-        fig.tight_layout()
+        ax2.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
         ctx.save(fig, lang)
     below = {k: int(np.argmax(f < 1e-10)) if np.any(f < 1e-10) else None for k, f in runs.items()}
     return {"min_curvature": float(sgd.pl_curvature(x).min()), "mu_stated": sgd.PL_MU,
             "mu_measured": mu_measured, "smoothness": L, "lr": lr,
             "steps_to_1e-10": below, "quartic_final": float(runs["quartic"][-1]),
             "steps": steps}
+
+
+def _flat_shares(run, starts, steps, lrs):
+    """The computation: the share of starts that settle in the flat minimum, per step size."""
+    tm = sgd.TwoMinima()
+    x0 = np.linspace(-2.5, 3.0, starts)
+    return {"gd": [float(tm.basin(tm.settle(x0, lr, steps)).mean()) for lr in lrs],
+            "sgd": [float(tm.basin(tm.settle(x0, lr, steps, sigma=1.0, seed=run.seed)).mean())
+                    for lr in lrs]}
 
 
 @figure("ch08_flat_sharp", chapter="ch08", full={"starts": 400, "steps": 3000},
@@ -340,12 +395,11 @@ def flat_sharp(ctx):
     starts = np.linspace(-2.5, 3.0, ctx["starts"])
     limit = 2 / hs
     lrs = np.array([0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.5]) * limit
-    share_gd = [float(tm.basin(tm.settle(starts, lr, ctx["steps"])).mean()) for lr in lrs]
-    share_sgd = [float(tm.basin(tm.settle(starts, lr, ctx["steps"], sigma=1.0,
-                                          seed=ctx.seed)).mean()) for lr in lrs]
+    r = ctx.compute(_flat_shares, starts=ctx["starts"], steps=ctx["steps"], lrs=lrs.tolist())
+    share_gd, share_sgd = r["gd"], r["sgd"]
     x = np.linspace(-1.5, 2.5, 1200)
     for lang in LANGS:
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.4, 7.6), layout="constrained")
         ax1.plot(x, tm.loss(x), color=COLORS[0], lw=1.8,
                  label=tr(lang, "훈련 손실", "training loss"))
         ax1.plot(x, tm.loss(x - shift), color=COLORS[1], lw=1.4, ls="--",
@@ -360,7 +414,7 @@ def flat_sharp(ctx):
         ax1.set_ylim(-1.25, 0.4)
         ax1.set_xlabel(r"$\theta$")
         ax1.set_ylabel(tr(lang, "손실", "loss"))
-        ax1.legend(loc="upper left", fontsize=8.5)
+        ax1.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncol=2, fontsize=9)
         ax2.plot(lrs, share_gd, "o-", color=COLORS[0], label=tr(lang, "GD (잡음 없음)", "GD (no noise)"))
         ax2.plot(lrs, share_sgd, "s-", color=COLORS[1],
                  label=tr(lang, "SGD (기울기 잡음 $\\sigma=1$)", "SGD (gradient noise $\\sigma=1$)"))
@@ -372,8 +426,7 @@ def flat_sharp(ctx):
         ax2.set_ylabel(tr(lang, "평평한 최솟값에 도착한 비율", "share ending in the flat minimum"))
         ax2.set_title(tr(lang, f"시작점 {len(starts)}개, {ctx['steps']} 스텝",
                          f"{len(starts)} starts, {ctx['steps']} steps"))
-        ax2.legend(loc="upper left", fontsize=9)
-        fig.tight_layout()
+        ax2.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncol=2, fontsize=9)
         ctx.save(fig, lang)
     return {"curvature_sharp": hs, "curvature_flat": hf, "stability_limit": limit,
             "train_sharp": float(tm.loss(xs)), "train_flat": float(tm.loss(xf)),
@@ -440,22 +493,22 @@ def schedule_run(ctx):
     runs = {k: History.from_dict(h) for k, h in r["runs"].items()}
     tr_set = SimpleNamespace(name=ctx["dataset"], n=r["n_train"])
     for lang in LANGS:
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.4, 7.4), layout="constrained",
+                                       sharex=True)
         for k, h in runs.items():
             ep = np.arange(1, len(h.train_loss) + 1)
             ax1.plot(ep, h.train_loss, "o-", color=COLORS[SCHEDULES.index(k)], lw=1.5, ms=4,
                      label=tr(lang, *SCHEDULE_NAMES[k]))
             ax2.plot(ep, h.test_acc, "o-", color=COLORS[SCHEDULES.index(k)], lw=1.5, ms=4,
                      label=tr(lang, *SCHEDULE_NAMES[k]))
-        ax1.set_xlabel(tr(lang, "에폭", "epoch"))
         ax1.set_ylabel(tr(lang, "훈련 손실", "training loss"))
+        ax1.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
         ax2.set_xlabel(tr(lang, "에폭", "epoch"))
         ax2.set_ylabel(tr(lang, "테스트 정확도", "test accuracy"))
-        ax2.legend(fontsize=8.5)
+        ax2.set_xticks(np.arange(1, ctx["epochs"] + 1))
         fig.suptitle(tr(lang, f"{tr_set.name.upper()} {tr_set.n}장, MLP, SGD(모멘텀 0.9), 최대 학습률 {ctx['lr']}",
                         f"{tr_set.name.upper()} ({tr_set.n} images), MLP, SGD (momentum 0.9), peak rate {ctx['lr']}"),
-                     fontsize=11)
-        fig.tight_layout()
+                     fontsize=10)
         ctx.save(fig, lang)
     acc = {k: h.test_acc[-1] if h.test_acc else None for k, h in runs.items()}
     best = max((k for k in acc if acc[k] is not None), key=lambda k: acc[k])
