@@ -60,8 +60,10 @@ def _shared_env(session: nox.Session, where: Path, *installs: list[str]) -> Path
             session.run(sys.executable, "-m", "venv", str(where), external=True)
     for args in installs:
         if uv:
-            session.run(uv, "pip", "install", "--quiet", "--python", str(python), *args,
-                        external=True)
+            # Compiled bytecode up front: where PYTHONDONTWRITEBYTECODE is set (as on the CI
+            # machines), every process would otherwise recompile torch on import.
+            session.run(uv, "pip", "install", "--quiet", "--compile-bytecode", "--python",
+                        str(python), *args, external=True)
         else:
             session.run(str(python), "-m", "pip", "install", "--quiet", *args, external=True)
     return where / "bin"
