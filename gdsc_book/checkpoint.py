@@ -210,8 +210,8 @@ def resume_differences(state: dict, config: dict, *, data: dict | None = None,
 def mismatch_message(path, diff: list[str]) -> str:
     return (f"cannot resume from {path}: it holds another run ({'; '.join(diff)}). Resume "
             f"with the settings, data and model it was made with (`gdsc-book inspect {path}` "
-            f"shows them), or start a new run: another checkpoint file, or --force "
-            f"(resume=False) to replace this one")
+            f"shows them), or start a new run in another checkpoint file (or replace this "
+            f"one: --force on the command line, resume=False in Python)")
 
 
 def check_resume(path, state: dict, config: dict, data: dict, model: torch.nn.Module) -> None:

@@ -28,6 +28,7 @@ from torch import nn
 from gdsc_book import checkpoint as checkpoint_mod
 from gdsc_book.config import EVAL_BATCH, TrainConfig
 from gdsc_book.errors import BookError
+from gdsc_book.outputs import sweep_temporaries
 from gdsc_book.schedules import SCHEDULES
 from gdsc_book.schedules import make_scheduler as named_schedule
 
@@ -381,6 +382,8 @@ def train_model(model: nn.Module, train_set, test_set=None, *, device=None,
     loss_fn = make_loss(cfg.loss, cfg.label_smoothing)
     eval_loss_fn = make_loss(cfg.loss, 0.0)  # report plain losses, whatever the smoothing
     resumed = checkpoint_mod.load_checked_checkpoint(checkpoint) if resume else None
+    if checkpoint is not None:  # what a save killed mid-write left (this run owns the file)
+        sweep_temporaries(checkpoint)
 
     # -- model and data on the device, once
     dev = torch.device(device) if device is not None else default_device()

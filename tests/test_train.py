@@ -353,3 +353,14 @@ def test_runs_on_the_device_it_is_given(digits):
     m = _mlp()
     train_model(m, train, test, epochs=1, device="cpu")
     assert next(m.parameters()).device.type == "cpu"
+
+
+def test_train_model_sweeps_what_a_killed_save_left(digits, tmp_path):
+    train, test = digits
+    ck = tmp_path / "run.pt"
+    stale = tmp_path / ".run.pt.k1ll3d.tmp"  # write_atomically's temporary name
+    other = tmp_path / ".other.pt.k1ll3d.tmp"  # another checkpoint's: not ours to delete
+    stale.write_bytes(b"half a checkpoint")
+    other.write_bytes(b"half")
+    train_model(_mlp(), train.subset(100), test, epochs=1, batch_size=64, checkpoint=ck)
+    assert not stale.exists() and other.exists() and ck.exists()
