@@ -404,8 +404,8 @@ def train_model(model: nn.Module, train_set, test_set=None, *, device=None,
     if resumed is not None:
         checkpoint_mod.check_resume(checkpoint, resumed, config, data_rec, model)
         r = checkpoint_mod.restore(resumed, model, opt, sched)
-        history, start = History.from_dict(r["history"]), cfg.epochs if r["finished"] else r["epoch"]
-        best, bad_epochs = r["best"], r["bad_epochs"]
+        history, best, bad_epochs = History.from_dict(r["history"]), r["best"], r["bad_epochs"]
+        start = cfg.epochs if r["finished"] else r["epoch"]  # finished: nothing left to do
     last_good = _snapshot(model)
 
     bar = _progress_bar(progress, cfg.epochs * steps, start * steps)
