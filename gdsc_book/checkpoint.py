@@ -275,8 +275,20 @@ def _tensor_summary(sd: dict) -> str:
     return f"{len(sd)} tensors, {n:,} numbers"
 
 
+def _data_summary(data) -> str:
+    if not isinstance(data, dict) or not isinstance(data.get("train"), dict):
+        return "not recorded"
+    train = data["train"]
+    name = train.get("dataset") or "tensors"
+    fp = str(train.get("sha256", ""))[:12]
+    return (f"{name}, {data.get('n_train')} train / {data.get('n_val')} val / "
+            f"{data.get('n_test')} test examples, files {fp}…")
+
+
 def describe(state: dict) -> list[tuple[str, str, str]]:
     """Rows ``(key, what it is, value)`` explaining a checkpoint: for ``inspect`` and Lab 1."""
+    from gdsc_book.report import percent
+
     cfg = state.get("config", {})
     hist = state.get("history", {})
     best = state.get("best") or {}
@@ -289,12 +301,14 @@ def describe(state: dict) -> list[tuple[str, str, str]]:
         ("scheduler", "learning-rate scheduler state",
          "none" if state.get("scheduler") is None else "saved"),
         ("epoch", "epochs completed", f"{state['epoch']} of {cfg.get('epochs', '?')}"),
-        ("test_acc", "test accuracy after that epoch", f"{state['test_acc']:.4f}"),
+        ("test_acc", "test accuracy after that epoch", percent(state["test_acc"])),
         ("test_loss", "test loss after that epoch", f"{state.get('test_loss', float('nan')):.4f}"),
         ("history", "per-epoch curves", ", ".join(k for k, v in hist.items() if v) or "none"),
         ("best", "best epoch by validation accuracy",
-         f"epoch {best['epoch']}, val_acc {best['val_acc']:.4f}, test_acc {best['test_acc']:.4f}"
-         if best else "no validation split"),
+         f"epoch {best['epoch']}, val_acc {percent(best['val_acc'])}, "
+         f"test_acc {percent(best['test_acc'])}" if best else "no validation split"),
+        ("data", "what it was trained on (a resume must match)",
+         _data_summary(state.get("data"))),
         ("config", "training settings",
          ", ".join(f"{k}={v}" for k, v in cfg.items() if k in
                    ("optimizer", "lr", "batch_size", "epochs", "scheduler", "loss"))),
