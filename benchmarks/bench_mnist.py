@@ -7,7 +7,7 @@ dropout(0.25)-fc(9216,128)-ReLU-dropout(0.5)-fc(128,10) with log_softmax + NLL, 
 ToTensor + Normalize. It is timed for one epoch (or ``--anchor-batches`` batches, extrapolated
 to an epoch and reported as such).
 
-Then the book's recipes (``gdsc_book.train.RECIPES``) run for several seeds, and the data path
+Then the book's recipes (``gdsc_book.recipes.RECIPES``) run for several seeds, and the data path
 (one epoch of batches cut by index from an in-memory tensor) is timed against the DataLoader.
 Every ratio compares numbers measured in this run on this machine. This is a benchmark, not a
 test: timings depend on the machine and on what else runs on it (the load average is printed).
@@ -42,9 +42,8 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gdsc_book import data  # noqa: E402
-from gdsc_book.models import build_model  # noqa: E402
-from gdsc_book.train import RECIPES, time_data_paths, train_model  # noqa: E402
+from gdsc_book import data, recipes  # noqa: E402
+from gdsc_book.train import time_data_paths  # noqa: E402
 
 TARGETS = {  # issue 3: accuracy (mean of seeds) and wall seconds per run on the 2-core CPU
     "cnn": (0.993, 25.0),
@@ -158,20 +157,16 @@ def run_anchor(root: str, max_batches: int | None, seed: int = 1) -> dict:
 
 def run_recipe(name: str, seed: int, train, test, epochs: int | None = None,
                bf16: bool = True) -> dict:
-    recipe = dict(RECIPES[name])
-    kw = dict(recipe.pop("model_kwargs", {}))
+    recipe = recipes.get_recipe(name, epochs=epochs)
+    kw = recipe.get("model_kwargs") or {}
     if "mixed_precision" in kw and not bf16:
-        kw["mixed_precision"] = False
-    if epochs is not None:
-        recipe["epochs"] = epochs
+        recipe["model_kwargs"] = dict(kw, mixed_precision=False)
     t0, c0 = time.perf_counter(), time.process_time()
-    torch.manual_seed(seed)
-    model = build_model(name, (1, 28, 28), 10, **kw)
-    h = train_model(model, train, test, seed=seed, **recipe)
+    _model, h, _info = recipes.run(recipe, train, test, seed)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {"model": name, "seed": seed, "test_acc": h.test_acc[-1], "wall_s": wall,
             "cpu_s": cpu, "epoch_s": h.seconds, "epochs": h.epochs,
-            "bf16": bool(kw.get("mixed_precision"))}
+            "bf16": bool((recipe.get("model_kwargs") or {}).get("mixed_precision"))}
 
 
 def main(argv=None) -> int:

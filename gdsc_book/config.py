@@ -1,20 +1,21 @@
-"""The settings of one ``gdsc-book train`` run: one frozen value that checks itself.
+"""The settings of a training run: frozen values that check themselves.
 
-:class:`RunConfig` is built once from the command line (a recipe plus what was overridden);
-building it refuses every setting that would end in a traceback later (a negative learning
-rate, a seed torch cannot hold, a split that leaves nothing to train on), so a bad call stops
-before any data is read or any file is touched. A resume compares the checkpoint's settings
-with it field by field (:func:`resume_differences`).
-
-Only the command line builds runs from it so far; figures, labs and benchmarks still call
-``train_model`` with keywords.
+- :class:`TrainConfig` is every setting that decides what ``train_model`` computes (epochs,
+  batch size, optimizer, rate, schedule, loss, split, seed, ...). ``train_model`` builds one
+  from its keywords, so a bad call stops before any tensor moves, and a checkpoint stores its
+  :meth:`TrainConfig.record`: a resume compares the two field by field
+  (:func:`gdsc_book.checkpoint.differences`), not through a hand-kept list of keys.
+- :class:`RunConfig` is one ``gdsc-book train`` run: a dataset, a model and a
+  :class:`TrainConfig`, built from a recipe of :data:`gdsc_book.recipes.RECIPES` plus what was
+  given on the command line. It refuses every option that would end in a traceback later (a
+  negative learning rate, a seed torch cannot hold, a split that leaves nothing to train on).
 """
 
 from __future__ import annotations
 
-import inspect
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 
 from gdsc_book.errors import BookError
@@ -23,6 +24,9 @@ from gdsc_book.errors import BookError
 # must fit in a signed 64-bit integer; 32 bits is the usual range of a seed (numpy's too).
 SEED_MAX = 2**32 - 1
 DEVICE_TYPES = ("cpu", "cuda", "mps")
+# Evaluation batches: on a CPU, 256 images keep the first layers' activations in cache; 1024
+# made Lab 2's test pass ~40% slower (CifarNet, bf16) with the same numbers.
+EVAL_BATCH = 256
 
 
 def _fail(problem: str, fix: str) -> BookError:
@@ -84,6 +88,64 @@ def resolve_device(name: str | None):
     return dev
 
 
+def setting_name(x) -> object:
+    """A stable, loadable description of a setting (functions by name, not by address)."""
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return x
+    return getattr(x, "__qualname__", type(x).__name__)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The settings of ``train_model`` that decide its numbers, checked when built."""
+
+    epochs: int
+    batch_size: int = 128
+    optimizer: str | Callable = "sgd"
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    scheduler: str | Callable | None = None
+    loss: str | Callable = "ce"
+    label_smoothing: float = 0.0
+    val_fraction: float = 0.0
+    patience: int | None = None
+    augment: Callable | None = None
+    seed: int = 0
+    max_grad_norm: float | None = None
+    on_nan: str = "raise"
+    restore_best: bool = True
+    eval_batch_size: int = EVAL_BATCH
+    channels_last: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.epochs, int) or self.epochs < 0:
+            raise BookError(f"epochs must be a whole number >= 0, got {self.epochs!r}")
+        if self.batch_size < 1:
+            raise BookError(f"batch_size must be >= 1, got {self.batch_size}")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise BookError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if self.patience is not None and self.val_fraction <= 0:
+            raise BookError("patience (early stopping) needs a validation split: set val_fraction")
+        if self.on_nan not in ("raise", "stop"):
+            raise BookError(f"on_nan must be 'raise' or 'stop', got {self.on_nan!r}")
+
+    @classmethod
+    def from_keywords(cls, kw: dict) -> TrainConfig:
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(kw) - set(names))
+        if unknown:
+            raise BookError(f"train_model got unknown setting(s) {', '.join(unknown)}; its "
+                            f"settings are: {', '.join(names)}")
+        if "epochs" not in kw:
+            raise BookError("train_model needs epochs=N")
+        return cls(**kw)
+
+    def record(self) -> dict:
+        """Every field as plain data (functions by name): what a checkpoint stores."""
+        return {f.name: setting_name(getattr(self, f.name)) for f in fields(self)}
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Everything that decides what one ``train`` run computes; invalid values are refused."""
@@ -124,19 +186,21 @@ class RunConfig:
         if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
             raise _fail(f"--lr must be a positive number, got {lr}",
                         "Pass e.g. --lr 0.1, or leave it out to use the recipe's rate")
+        self.train_config()  # and whatever else train_model would refuse
 
     @classmethod
     def from_recipe(cls, dataset: str, model: str, recipe: dict, *, seed: int = 0,
                     val_fraction: float = 0.0, patience: int | None = None,
                     subset: int | None = None, **overrides) -> RunConfig:
-        """``recipe`` as in ``gdsc_book.train.RECIPES``; ``overrides`` that are None are unset.
+        """``recipe`` as in ``gdsc_book.recipes.RECIPES``; ``overrides`` that are None are unset.
 
         ``overrides`` are the recipe's own settings given on the command line (``epochs``,
         ``batch_size``, ``lr``, ``optimizer``, ``scheduler``; ``"none"`` means no scheduler).
         """
-        recipe = dict(recipe)
-        model_kwargs = recipe.pop("model_kwargs", {})
-        recipe.pop("model", None)
+        model_kwargs = recipe.get("model_kwargs", {})
+        # The recipe's train_model settings (its augmentation is the recipes module's business).
+        names = {f.name for f in fields(TrainConfig)}
+        recipe = {k: v for k, v in recipe.items() if k in names}
         for key, value in overrides.items():
             if value is not None:
                 recipe[key] = None if value == "none" else value
@@ -151,39 +215,6 @@ class RunConfig:
         return dict(self.train, epochs=self.epochs, seed=self.seed,
                     val_fraction=self.val_fraction, patience=self.patience)
 
-
-def _train_defaults() -> dict:
-    from gdsc_book.train import train_model
-
-    return {k: p.default for k, p in inspect.signature(train_model).parameters.items()
-            if p.default is not inspect.Parameter.empty}
-
-
-# What a checkpoint's "config" records of the settings a RunConfig decides.
-_COMPARED = ("epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "scheduler",
-             "label_smoothing", "val_fraction", "patience", "seed")
-
-
-def resume_differences(state: dict, cfg: RunConfig, model_spec: dict | None,
-                       n_train: int | None = None, n_test: int | None = None) -> list[str]:
-    """What differs between a checkpoint and the run about to continue it, field by field."""
-    old = state.get("config") or {}
-    diff = []
-    if old.get("dataset") not in (None, cfg.dataset):
-        diff.append(f"dataset: checkpoint {old['dataset']}, now {cfg.dataset}")
-    spec = state.get("model_spec") or {}
-    if isinstance(spec, dict) and spec.get("name") not in (None, cfg.model):
-        diff.append(f"model: checkpoint {spec['name']}, now {cfg.model}")
-    elif isinstance(spec, dict) and spec and model_spec:
-        for key in ("kwargs", "in_shape", "num_classes"):
-            if spec.get(key) != model_spec.get(key):
-                diff.append(f"model {key}: checkpoint {spec.get(key)!r}, now "
-                            f"{model_spec.get(key)!r}")
-    now = dict(_train_defaults(), **cfg.train_kwargs())
-    for key in _COMPARED:
-        if key in old and old[key] != now.get(key):
-            diff.append(f"{key}: checkpoint {old[key]!r}, now {now.get(key)!r}")
-    for key, value in (("n_train", n_train), ("n_test", n_test)):
-        if value is not None and key in old and old[key] != value:
-            diff.append(f"{key} (examples): checkpoint {old[key]}, now {value}")
-    return diff
+    def train_config(self) -> TrainConfig:
+        """What ``train_model`` will record in the checkpoint for this run."""
+        return TrainConfig.from_keywords(self.train_kwargs())

@@ -137,6 +137,71 @@ def _hash_files(paths: list[Path], content: bool, base: Path | None = None) -> s
 
 _MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+# MD5 sums of the original MNIST files, unpacked (torchvision checks the .gz archives it
+# downloads against MNIST.resources, then reads these unchecked): a file cut short or changed
+# is named before torchvision trips over it.
+MNIST_MD5 = {"train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+             "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+             "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+             "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637"}
+
+
+class CorruptData(DataError):
+    """A dataset's files are there but damaged (``data list`` says "corrupt", not "missing")."""
+
+    def __init__(self, name: str, file: Path, why: str):
+        self.file, self.why = file, why
+        super().__init__(f"dataset '{name}': {file} is corrupt ({why}). Copy that file again "
+                         f"from a good source, or download a fresh copy with `gdsc-book data "
+                         f"download {name} --data-root EMPTY_FOLDER`")
+
+
+
+def _md5(path: Path) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def verify(name: str, data_root: str | os.PathLike | None = None,
+           decode: bool = False) -> None:
+    """Check a dataset's files before they are read; :class:`CorruptData` names a bad one.
+
+    MNIST: every file against its known MD5 sum (remembered with the fingerprint, so it is
+    hashed once per file version). A JPEG mirror: every image is a non-empty file that starts
+    and ends as a JPEG does; ``decode`` also decodes every image not yet in the tensor cache
+    (loading always does).
+    """
+    found = _find(name, data_roots(data_root)) if name != "digits" else None
+    if found is None:
+        return
+    layout, folder = found
+    if name == "mnist" and layout == "torchvision":
+        for f in _MNIST_FILES:
+            path = folder / "MNIST" / "raw" / f
+            got = _md5(path)
+            if got != MNIST_MD5[f]:
+                raise CorruptData(name, path, f"MD5 {got}, expected {MNIST_MD5[f]}; "
+                                           f"{path.stat().st_size:,} bytes")
+    elif layout == "imagefolder":
+        for path in sorted(folder.rglob("*.jpg")):
+            size = path.stat().st_size
+            if size < 4:
+                raise CorruptData(name, path, f"{size} bytes")
+            with open(path, "rb") as f:
+                head = f.read(2)
+                f.seek(-2, os.SEEK_END)
+                tail = f.read(2)
+            if head != b"\xff\xd8" or tail != b"\xff\xd9":
+                raise CorruptData(name, path, "not a whole JPEG file: it lacks the JPEG start or "
+                                           "end marker")
+        if decode:  # (not from _fingerprint, which calls this without decoding)
+            fp = fingerprint(name, data_root)["sha256"]
+            for split in ("train", "test"):
+                if not (cache_dir() / "tensors" / _tensor_cache(split, fp)).exists():
+                    _decode(sorted((folder / split).rglob("*.jpg")))
 
 
 def _find(name: str, roots: list[Path]) -> tuple[str, Path] | None:
@@ -223,6 +288,7 @@ def _remembered(stamp: tuple, compute) -> dict:
 
 
 def _fingerprint(name: str, data_root: str | os.PathLike | None = None) -> dict:
+    verify(name, data_root)  # a damaged file is named here, and never remembered as good
     if name == "digits":
         from importlib.metadata import version  # the version without importing scikit-learn
 
@@ -308,12 +374,16 @@ def _load_digits(train: bool) -> Dataset:
                    fp["source"], fp["sha256"])
 
 
+def _tensor_cache(split: str, fp: str) -> str:
+    return f"cifar10-jpeg-{split}-{fp[:16]}.pt"
+
+
 def _load_imagefolder(folder: Path, train: bool, fp: str) -> Dataset:
     """Decode a class-per-folder JPEG mirror once, then reuse a tensor cache."""
     import torch
 
     split = "train" if train else "test"
-    cache = cache_dir() / "tensors" / f"cifar10-jpeg-{split}-{fp[:16]}.pt"
+    cache = cache_dir() / "tensors" / _tensor_cache(split, fp)
     note = "JPEG copy of CIFAR-10: pixels differ slightly from the original"
     if cache.exists():
         try:
@@ -323,20 +393,40 @@ def _load_imagefolder(folder: Path, train: bool, fp: str) -> Dataset:
         except Exception:  # a corrupt cache is rebuilt, never trusted
             cache.unlink(missing_ok=True)
     from torchvision.datasets import ImageFolder
-    from torchvision.io import ImageReadMode, decode_jpeg, read_file
 
     ds = ImageFolder(str(folder / split))
     if ds.classes != CIFAR10_CLASSES:
         raise DataError(f"{folder / split} has classes {ds.classes}, expected {CIFAR10_CLASSES}")
-    datas = [read_file(p) for p, _ in ds.samples]
+    decoded = _decode([Path(p) for p, _ in ds.samples])
+    images = torch.stack(decoded)
+    labels = torch.tensor(ds.targets, dtype=torch.long)
+    write_atomically(cache, lambda f: torch.save({"images": images, "labels": labels}, f))
+    return Dataset("cifar10", train, images, labels, CIFAR10_CLASSES, str(folder), fp, note)
+
+
+def _decode(paths: list[Path]) -> list[torch.Tensor]:
+    """Decode JPEG files to 3×32×32 uint8 tensors; :class:`CorruptData` names a bad one."""
+    from torchvision.io import ImageReadMode, decode_jpeg, read_file
+
+    datas = [read_file(str(p)) for p in paths]
     with warnings.catch_warnings():
         # torchvision 0.29 deprecates its decoders in favour of torchcodec; they still work
         # and batch-decode 60k JPEGs far faster than PIL one by one.
         warnings.simplefilter("ignore", DeprecationWarning)
-        images = torch.stack(decode_jpeg(datas, mode=ImageReadMode.RGB))
-    labels = torch.tensor(ds.targets, dtype=torch.long)
-    write_atomically(cache, lambda f: torch.save({"images": images, "labels": labels}, f))
-    return Dataset("cifar10", train, images, labels, CIFAR10_CLASSES, str(folder), fp, note)
+        try:
+            decoded = decode_jpeg(datas, mode=ImageReadMode.RGB)
+        except RuntimeError:  # one bad file fails the batch: find it and name it
+            for path, blob in zip(paths, datas):
+                try:
+                    decode_jpeg(blob, mode=ImageReadMode.RGB)
+                except RuntimeError as exc:
+                    raise CorruptData("cifar10", path, f"it does not decode: "
+                                                       f"{str(exc)[:120]}") from None
+            raise
+    for path, im in zip(paths, decoded):
+        if tuple(im.shape) != (3, 32, 32):
+            raise CorruptData("cifar10", path, f"{tuple(im.shape)} pixels, expected 3x32x32")
+    return decoded
 
 
 def _unpack_gz_fashion(folder: Path) -> Path:

@@ -1,5 +1,5 @@
-"""What a command reads, checked before it is used: data roots, dataset files, result files
-and checkpoint contents. Each check ends in a :class:`BookError` that names the problem and
+"""What a command reads, checked before it is used: data roots, dataset files and result
+files (checkpoints are checked in :mod:`gdsc_book.checkpoint`). Each check ends in a :class:`BookError` that names the problem and
 the fix, never in a traceback from deep inside torch or json.
 """
 
@@ -57,67 +57,8 @@ def load_split(name: str, train: bool, data_root=None, download: bool = False):
                         f"`gdsc-book data download {name} --data-root EMPTY_FOLDER`") from None
 
 
-# ---------------------------------------------------------------- checkpoints
-
-
 def _is_number(x) -> bool:
     return isinstance(x, Real) and not isinstance(x, bool)
-
-
-def checkpoint_problems(state: dict) -> list[str]:
-    """Wrong types in a checkpoint that carries our marker (what ``inspect`` would trip on)."""
-    import torch
-
-    bad = []
-
-    def need(key, ok, what, optional=False):
-        if key not in state and optional:
-            return
-        if not ok(state.get(key)):
-            bad.append(f"'{key}' should be {what}, got {type(state.get(key)).__name__}")
-
-    need("model", lambda v: isinstance(v, dict)
-         and all(isinstance(t, torch.Tensor) for t in v.values()), "a dict of tensors")
-    need("optimizer", lambda v: isinstance(v, dict) and isinstance(v.get("state", {}), dict)
-         and isinstance(v.get("param_groups", []), list), "an optimizer state_dict")
-    need("epoch", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-         "a whole number >= 0")
-    need("test_acc", _is_number, "a number")
-    need("test_loss", _is_number, "a number", optional=True)
-    need("config", lambda v: isinstance(v, dict), "a dict", optional=True)
-    need("rng", lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v),
-         "a dict with string keys", optional=True)
-    need("versions", lambda v: isinstance(v, dict), "a dict", optional=True)
-    need("best", lambda v: v is None or (isinstance(v, dict) and all(
-        _is_number(v.get(k)) for k in ("epoch", "val_acc", "test_acc"))),
-        "None or a dict with numbers epoch, val_acc and test_acc", optional=True)
-    hist = state.get("history", {})
-    plain = (list, str, int, float, type(None))  # what has a truth value and prints
-    if not (isinstance(hist, dict) and all(isinstance(k, str) and isinstance(v, plain)
-                                           for k, v in hist.items())):
-        bad.append("'history' should be a dict of per-epoch lists")
-    elif hist.get("train_loss"):
-        n = len(hist["train_loss"]) if isinstance(hist["train_loss"], list) else -1
-        for key in ("train_loss", "train_acc", "seconds", "val_acc", "test_acc"):
-            v = hist.get(key)
-            if key in ("val_acc", "test_acc") and not v:
-                continue
-            if not (isinstance(v, list) and len(v) >= n > 0 and all(map(_is_number, v))):
-                bad.append(f"'history.{key}' should be a list of {max(n, 1)}+ numbers")
-    return bad
-
-
-def load_checked_checkpoint(path: str | os.PathLike) -> dict:
-    """``load_checkpoint`` plus a type check of every field a command reads."""
-    from gdsc_book.checkpoint import CheckpointError, load_checkpoint
-
-    state = load_checkpoint(path)
-    bad = checkpoint_problems(state)
-    if bad:
-        raise CheckpointError(f"{path} carries the gdsc-book checkpoint marker but is not one "
-                              f"that `gdsc-book train` wrote: {'; '.join(bad)}. Use a "
-                              f"checkpoint written by `gdsc-book train --checkpoint`")
-    return state
 
 
 # ---------------------------------------------------------------- repeat result files

@@ -19,6 +19,7 @@ check pass).
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -201,6 +202,9 @@ def render_macros(site: Site, slug: str, lang: str, text: str) -> str:
 # --- markdown to cells ------------------------------------------------------------------------
 
 
+LIBRARY = "gdsc_book/"  # a page may show a section of the library's own source
+
+
 def _snippet_code(site: Site, spec: str) -> str:
     path, _, rest = spec.partition(":")
     file = site.snippet_file(path)
@@ -214,7 +218,7 @@ def _snippet_code(site: Site, spec: str) -> str:
                       text, re.S)
         if not m:
             raise BookError(f"snippet section {spec!r} not found")
-        lines = m.group(1).splitlines()
+        lines = textwrap.dedent(m.group(1)).splitlines()  # as dedent_subsections shows it
     return "\n".join(ln for ln in lines if not _SECTION_MARK.match(ln)).strip("\n")
 
 
@@ -412,7 +416,11 @@ def page_cells(site: Site, slug: str, lang: str, text: str,
             if specs and all(specs):
                 flush()
                 code = "\n\n".join(_snippet_code(site, s.group("spec")) for s in specs)
-                cells.append(("code", code, ""))
+                if all(s.group("spec").startswith(LIBRARY) for s in specs):
+                    # Library source is shown, not run: it is part of a function.
+                    cells.append(("markdown", f"```python\n{code}\n```", ""))
+                else:
+                    cells.append(("code", code, ""))
             else:
                 md.extend(lines[i: j + 1])
             i = j + 1

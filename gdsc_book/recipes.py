@@ -1,4 +1,10 @@
-"""Lab 2's named CIFAR-10 recipes: a model plus the settings ``train_model`` trains it with.
+"""The book's recipes: a model plus the settings ``train_model`` trains it with, for both labs.
+
+Lab 1 (MNIST), one recipe per model, named after it (``gdsc-book train --model cnn`` uses
+``cnn``): few epochs, a one-cycle learning rate and label smoothing reach good accuracy fast,
+which is what a CPU needs (``benchmarks/bench_mnist.py`` measures them).
+
+Lab 2 (CIFAR-10), for ``gdsc-book repeat --recipe``:
 
 - ``quick``: a narrow network for one epoch, for tests and CI (seconds on a subset).
 - ``default``: the lab's recipe, a small CNN for 5 epochs, made to fit the quiz (5 runs) in
@@ -9,6 +15,9 @@
 
 All three share what makes short training work: batch normalization, a one-cycle learning
 rate (warm up, then anneal), flip-and-crop augmentation and label smoothing.
+
+The command line, the figures, the benchmarks and the labs all build runs from this one table
+through :func:`get_recipe`, :func:`build` and :func:`run`.
 """
 
 from __future__ import annotations
@@ -19,15 +28,30 @@ from copy import deepcopy
 import torch
 
 from gdsc_book.augment import FlipCrop
+from gdsc_book.config import TrainConfig
 from gdsc_book.errors import BookError
 from gdsc_book.models import build_model
 from gdsc_book.train import History, as_tensors, predict_logits, train_model
+
+# What a recipe leaves out: train_model's defaults, no augmentation, no test-time flip.
+_DEFAULTS = {"model_kwargs": {}, "momentum": 0.9, "weight_decay": 0.0, "scheduler": None,
+             "label_smoothing": 0.0, "channels_last": False, "crop_padding": 0, "flip": False,
+             "test_flip": False, "logit_scale": None}
 
 _COMMON = {"optimizer": "sgd", "momentum": 0.9, "scheduler": "onecycle",
            "label_smoothing": 0.1, "crop_padding": 4, "flip": True, "channels_last": True,
            "test_flip": False}
 
 RECIPES: dict[str, dict] = {
+    # Lab 1: MNIST
+    "softmax": {"model": "softmax", "epochs": 10, "batch_size": 256, "optimizer": "adam",
+                "lr": 0.01, "scheduler": "onecycle"},
+    "mlp": {"model": "mlp", "epochs": 5, "batch_size": 128, "optimizer": "sgd", "lr": 0.1,
+            "scheduler": "onecycle", "label_smoothing": 0.1, "model_kwargs": {"widths": (512,)}},
+    "cnn": {"model": "cnn", "epochs": 3, "batch_size": 128, "optimizer": "sgd", "lr": 0.2,
+            "scheduler": "onecycle", "weight_decay": 5e-4, "label_smoothing": 0.1,
+            "channels_last": True, "model_kwargs": {"width": 16, "mixed_precision": True}},
+    # Lab 2: CIFAR-10
     "quick": dict(_COMMON, model="cifarnet", model_kwargs={"width": 16, "mixed_precision": True},
                   epochs=1, batch_size=256, lr=0.2, weight_decay=5e-4),
     "default": dict(_COMMON, model="cifarnet",
@@ -38,17 +62,27 @@ RECIPES: dict[str, dict] = {
                  epochs=16, batch_size=512, lr=0.4, weight_decay=5e-4, label_smoothing=0.2,
                  logit_scale=0.125, test_flip=True),
 }
+LAB1 = ("softmax", "mlp", "cnn")
+LAB2 = ("quick", "default", "full")
 
-# Settings of a recipe that pass straight through to train_model.
-_TRAIN_KEYS = ("epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay",
-               "scheduler", "label_smoothing", "channels_last")
+
+def train_kwargs(recipe: dict) -> dict:
+    """The recipe's ``train_model`` settings (the model and the augmentation are built here)."""
+    return {k: v for k, v in recipe.items() if k in TrainConfig.__dataclass_fields__}
+
+
+def model_recipe(model: str) -> dict:
+    """The Lab 1 recipe named after ``model`` (what ``gdsc-book train --model`` uses), or {}."""
+    if model in RECIPES and RECIPES[model]["model"] == model:
+        return get_recipe(model)
+    return {}
 
 
 def get_recipe(name: str, **overrides) -> dict:
     """A copy of recipe ``name`` with ``overrides`` (``None`` values are ignored)."""
     if name not in RECIPES:
         raise BookError(f"unknown recipe {name!r}; choose one of: {', '.join(RECIPES)}")
-    recipe = deepcopy(RECIPES[name])
+    recipe = deepcopy(dict(_DEFAULTS, **RECIPES[name]))
     for k, v in overrides.items():
         if v is None:
             continue
@@ -56,6 +90,7 @@ def get_recipe(name: str, **overrides) -> dict:
             raise BookError(f"recipe has no setting {k!r}; settings: {', '.join(recipe)}")
         recipe[k] = v
     recipe["name"] = name
+    TrainConfig.from_keywords(train_kwargs(recipe))  # an override train_model would refuse
     return recipe
 
 
@@ -113,7 +148,7 @@ def run(recipe: dict, train_set, test_set, seed: int = 0, *, model: torch.nn.Mod
     """
     if model is None:
         model = build(recipe, tuple(train_set.images.shape[1:]), len(train_set.classes), seed)
-    kw = {k: recipe[k] for k in _TRAIN_KEYS}
+    kw = train_kwargs(recipe)
     kw.update(train_kw)
     t0, c0 = time.perf_counter(), time.process_time()
     history = train_model(model, train_set, test_set, seed=seed,

@@ -9,6 +9,9 @@ Two kinds live here:
   cosine, linear warmup then cosine, one-cycle), built from PyTorch's own classes and stepped
   once per minibatch. Its signature ``(optimizer, total_steps)`` is what
   ``gdsc_book.train.train_model(scheduler=...)`` accepts.
+
+``train`` imports this module, never the other way round: the training runs that compare
+schedules are in :func:`gdsc_book.sgd.compare_schedules`.
 """
 
 from __future__ import annotations
@@ -105,24 +108,3 @@ def lr_curve(name: str, total_steps: int, lr: float = 0.1,
         opt.step()  # the order PyTorch expects: optimizer.step() before scheduler.step()
         sched.step()
     return lrs
-
-
-def compare_schedules(train_set, test_set, names=SCHEDULES, *, epochs: int = 5,
-                      lr: float = 0.5, hidden: int = 128, batch_size: int = 128,
-                      seed: int = 0) -> dict:
-    """Train the same MLP once per schedule (same seed, same peak rate); ``{name: History}``.
-
-    The peak rate is deliberately large: it is where the schedule, warmup above all, matters.
-    """
-    from gdsc_book.models import MLP
-    from gdsc_book.train import train_model
-
-    in_features = int(torch.tensor(train_set.images.shape[1:]).prod())
-    runs = {}
-    for name in names:
-        torch.manual_seed(seed)
-        model = MLP(in_features, (hidden,))
-        runs[name] = train_model(model, train_set, test_set, epochs=epochs, lr=lr,
-                                 batch_size=batch_size, scheduler=scheduler_factory(name),
-                                 seed=seed, on_nan="stop")
-    return runs

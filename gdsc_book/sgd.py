@@ -324,3 +324,27 @@ def overfit_run(train_set, test_set, *, epochs: int = 40, hidden: int = 512, lr:
     in_features = int(np.prod(train_set.images.shape[1:]))
     return train_model(MLP(in_features, (hidden,)), train_set, test_set, epochs=epochs, lr=lr,
                        batch_size=batch_size, seed=seed)
+
+
+def compare_schedules(train_set, test_set, names=None, *, epochs: int = 5,
+                      lr: float = 0.5, hidden: int = 128, batch_size: int = 128,
+                      seed: int = 0) -> dict:
+    """Train the same MLP once per schedule (same seed, same peak rate); ``{name: History}``.
+
+    The peak rate is deliberately large: it is where the schedule, warmup above all, matters.
+    """
+    import torch
+
+    from gdsc_book.models import MLP
+    from gdsc_book.schedules import SCHEDULES, scheduler_factory
+    from gdsc_book.train import train_model
+
+    in_features = int(torch.tensor(train_set.images.shape[1:]).prod())
+    runs = {}
+    for name in SCHEDULES if names is None else names:
+        torch.manual_seed(seed)
+        model = MLP(in_features, (hidden,))
+        runs[name] = train_model(model, train_set, test_set, epochs=epochs, lr=lr,
+                                 batch_size=batch_size, scheduler=scheduler_factory(name),
+                                 seed=seed, on_nan="stop")
+    return runs

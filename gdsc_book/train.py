@@ -15,6 +15,7 @@ validation split (when asked for) and on the test set, and a checkpoint is writt
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -24,8 +25,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gdsc_book.checkpoint import FORMAT, library_versions, load_checkpoint, save_checkpoint
+from gdsc_book import checkpoint as checkpoint_mod
+from gdsc_book.config import EVAL_BATCH, TrainConfig
 from gdsc_book.errors import BookError
+from gdsc_book.outputs import sweep_temporaries
+from gdsc_book.schedules import SCHEDULES
+from gdsc_book.schedules import make_scheduler as named_schedule
 
 
 class TrainingDiverged(BookError):
@@ -59,6 +64,29 @@ class History:
             return None
         i = (self.best_epoch or len(self.test_acc)) - 1
         return self.test_acc[i]
+
+    def add(self, train_loss: float, train_acc: float, lr: float, val, test,
+            seconds: float) -> None:
+        """Append one finished epoch (``val``/``test``: ``(loss, accuracy)`` or None)."""
+        self.train_loss.append(train_loss)
+        self.train_acc.append(train_acc)
+        self.lr.append(lr)
+        if val is not None:
+            self.val_loss.append(val[0])
+            self.val_acc.append(val[1])
+        if test is not None:
+            self.test_loss.append(test[0])
+            self.test_acc.append(test[1])
+        self.seconds.append(seconds)
+
+    def postfix(self, epochs: int) -> dict:
+        """What the progress bar shows after an epoch."""
+        from gdsc_book.report import percent
+
+        post = {"epoch": f"{self.epochs}/{epochs}", "loss": f"{self.train_loss[-1]:.4f}"}
+        if self.test_acc:
+            post["test_acc"] = percent(self.test_acc[-1])
+        return post
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -124,11 +152,6 @@ def make_loss(loss="ce", label_smoothing: float = 0.0) -> Callable:
 def _model_device(model: nn.Module) -> torch.device:
     p = next(model.parameters(), None)
     return p.device if p is not None else torch.device("cpu")
-
-
-# Evaluation batches: on a CPU, 256 images keep the first layers' activations in cache; 1024
-# made Lab 2's test pass ~40% slower (CifarNet, bf16) with the same numbers.
-EVAL_BATCH = 256
 
 
 @torch.no_grad()
@@ -199,281 +222,250 @@ def make_scheduler(scheduler, opt, total_steps: int):
         return None
     if callable(scheduler):
         return scheduler(opt, total_steps)
-    from gdsc_book.schedules import SCHEDULES
-    from gdsc_book.schedules import make_scheduler as named_schedule
-
     if scheduler not in SCHEDULES:
         raise BookError(f"unknown scheduler {scheduler!r}; use one of {', '.join(SCHEDULES)}, "
                         f"None or a function f(optimizer, total_steps)")
     return named_schedule(scheduler, opt, max(total_steps, 2))
 
 
-def _name(x) -> object:
-    """A stable, loadable description of a setting (functions by name, not by address)."""
-    if x is None or isinstance(x, (bool, int, float, str)):
-        return x
-    return getattr(x, "__qualname__", type(x).__name__)
-
-
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-# Settings that change the numbers: a resume must match all of them.
-_RESUME_KEYS = ("epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay",
-                "scheduler", "loss", "label_smoothing", "val_fraction", "patience", "augment",
-                "seed", "max_grad_norm", "n_train", "n_val", "n_test")
+# ---------------------------------------------------------------- the data of one run
+
+
+def on_device(x: torch.Tensor, dev, channels_last: bool) -> torch.Tensor:
+    """``x`` on ``dev``, images (N×C×H×W) channels-last when asked; the one place this happens."""
+    fmt = torch.channels_last if channels_last and x.dim() == 4 else torch.contiguous_format
+    return x.to(dev).contiguous(memory_format=fmt)
+
+
+@dataclass
+class RunData:
+    """The tensors of one run on its device: training, validation (held out) and test."""
+
+    train: tuple[torch.Tensor, torch.Tensor]
+    val: tuple[torch.Tensor, torch.Tensor] | None
+    test: tuple[torch.Tensor, torch.Tensor] | None
+
+    @classmethod
+    def prepare(cls, train_set, test_set, cfg: TrainConfig, dev) -> RunData:
+        x, y = as_tensors(train_set)
+        val = None
+        if cfg.val_fraction > 0:  # the held-out split, drawn from the seed
+            perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(cfg.seed))
+            n_val = max(1, round(len(y) * cfg.val_fraction))
+            val = x[perm[:n_val]], y[perm[:n_val]]
+            x, y = x[perm[n_val:]], y[perm[n_val:]]
+        test = as_tensors(test_set) if test_set is not None else None
+        return cls(*[None if s is None else (on_device(s[0], dev, cfg.channels_last), s[1].to(dev))
+                     for s in ((x, y), val, test)])
+
+    def steps(self, batch_size: int) -> int:
+        """Batches per epoch; a last batch of one example would break batch norm: dropped."""
+        n = len(self.train[1])
+        return n // batch_size + (1 if n % batch_size > 1 else 0)
+
+    def record(self, train_set, test_set) -> dict:
+        """What the checkpoint stores of the data, for a resume to compare."""
+        n = {k: 0 if s is None else len(s[1]) for k, s in
+             (("n_train", self.train), ("n_val", self.val), ("n_test", self.test))}
+        return dict(n, train=checkpoint_mod.data_record(train_set),
+                    test=None if test_set is None else checkpoint_mod.data_record(test_set))
+
+
+class _NotFinite(Exception):
+    """A loss became NaN or infinite: the epoch is not a good one."""
+
+
+# ---------------------------------------------------------------- one epoch
+
+
+def train_one_epoch(model, opt, sched, data: RunData, loss_fn, cfg: TrainConfig, epoch: int,
+                    bar=None) -> tuple[float, float]:
+    """One pass over the training split; returns its mean loss and accuracy."""
+    # --8<-- [start:train_one_epoch]
+    x, y = data.train
+    model.train()
+    # Seeded by (seed, epoch): a resumed run shuffles exactly as an uninterrupted one.
+    g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch)
+    perm = torch.randperm(len(y), generator=g).to(x.device)
+    aug_g = (torch.Generator(device=x.device).manual_seed(cfg.seed * 1_000_003 + epoch + 7919)
+             if cfg.augment is not None else None)
+    sum_loss = torch.zeros((), device=x.device, dtype=torch.float64)
+    correct = torch.zeros((), device=x.device, dtype=torch.long)
+    seen = 0
+    for b, (xb, yb) in enumerate(batches(x, y, perm, cfg.batch_size, data.steps(cfg.batch_size))):
+        if cfg.augment is not None:
+            xb = cfg.augment(xb, aug_g)
+        logits = model(xb)                       # forward
+        loss = loss_fn(logits, yb)               # loss
+        if not torch.isfinite(loss).item():
+            raise _NotFinite(f"loss became {loss.item()} at epoch {epoch + 1}, batch {b + 1} "
+                             f"(lr {opt.param_groups[0]['lr']:.3g})")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()                          # backward
+        if cfg.max_grad_norm is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+        opt.step()                               # step
+        if sched is not None:
+            sched.step()
+        sum_loss += loss.detach().double() * len(yb)
+        correct += (logits.detach().argmax(1) == yb).sum()
+        seen += len(yb)
+        # --8<-- [end:train_one_epoch]
+        if bar is not None:
+            bar.update(1)
+            if b % 20 == 0:
+                bar.set_postfix(epoch=f"{epoch + 1}/{cfg.epochs}", loss=f"{loss.item():.4f}",
+                                refresh=False)
+    return sum_loss.item() / seen, correct.item() / seen
+
+
+def _evaluate_split(model, split, loss_fn, batch_size, what: str, epoch: int):
+    """``(loss, accuracy)`` on a split (``None`` without one); a NaN or inf is no good epoch."""
+    if split is None:
+        return None
+    loss, acc = _eval_tensors(model, *split, loss_fn, batch_size)
+    if not math.isfinite(loss):
+        raise _NotFinite(f"{what} loss became {loss} after epoch {epoch + 1}")
+    return loss, acc
+
+
+def _better(best: dict | None, val_acc: float, val_loss: float) -> bool:
+    """Higher validation accuracy wins; a tie goes to the lower validation loss."""
+    return (best is None or val_acc > best["val_acc"]
+            or (val_acc == best["val_acc"] and val_loss < best["val_loss"]))
+
+
+def _snapshot(model) -> dict:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def _progress_bar(enabled: bool, total: int, initial: int):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit="batch", dynamic_ncols=True, leave=True)
 
 
 # ---------------------------------------------------------------- the loop
 
 
-def train_model(
-    model: nn.Module,
-    train_set,
-    test_set=None,
-    *,
-    epochs: int,
-    batch_size: int = 128,
-    optimizer="sgd",
-    lr: float = 0.1,
-    momentum: float = 0.9,
-    weight_decay: float = 0.0,
-    scheduler=None,
-    loss="ce",
-    label_smoothing: float = 0.0,
-    val_fraction: float = 0.0,
-    patience: int | None = None,
-    augment: Callable | None = None,
-    seed: int = 0,
-    device=None,
-    checkpoint: str | Path | None = None,
-    resume: bool = False,
-    progress: bool = False,
-    max_grad_norm: float | None = None,
-    on_nan: str = "raise",
-    restore_best: bool = True,
-    eval_batch_size: int = EVAL_BATCH,
-    channels_last: bool = False,
-    on_epoch_end: Callable | None = None,
-) -> History:
+def train_model(model: nn.Module, train_set, test_set=None, *, device=None,
+                checkpoint: str | Path | None = None, resume: bool = False,
+                progress: bool = False, on_epoch_end: Callable | None = None,
+                **settings) -> History:
     """Train ``model`` and return its :class:`History`.
 
-    Test accuracy is computed inside the loop after every epoch; with ``checkpoint`` a file
-    holding the model, the optimizer, the test accuracy, the epoch, the config, the seed, the
-    RNG states and the library versions is written (atomically) after every epoch.
+    ``settings`` are the fields of :class:`gdsc_book.config.TrainConfig` (``epochs`` is
+    required; ``batch_size``, ``optimizer``, ``lr``, ``scheduler``, ``loss``,
+    ``val_fraction``, ``patience``, ``seed``, ...). Test accuracy is computed inside the loop
+    after every epoch; with ``checkpoint`` the model, the optimizer, the test accuracy, the
+    epoch, the settings, the data's fingerprint, the RNG states and the library versions are
+    written (atomically) after every epoch, and ``resume=True`` continues from it.
 
     ``val_fraction`` holds out part of the training set: the epoch with the best validation
     accuracy is the one returned (``restore_best``) and ``patience`` epochs without
-    improvement stop training. ``on_nan="raise"`` raises :class:`TrainingDiverged` when the
-    loss becomes NaN/inf; ``"stop"`` records it in ``history.diverged`` and returns. Either
-    way the model is put back to its last good weights and the last checkpoint is kept.
-    ``on_epoch_end(epoch, history)`` (1-based epoch) returning True stops training.
+    improvement stop training. A NaN or infinite loss (training, validation or test) stops
+    training: ``on_nan="raise"`` raises :class:`TrainingDiverged`, ``"stop"`` records it in
+    ``history.diverged`` and returns; either way the model is put back to its last good weights
+    and the last good checkpoint is kept. ``on_epoch_end(epoch, history)`` (1-based epoch)
+    returning True stops training.
     """
     # -- check the settings before touching anything (a bad call overwrites nothing)
-    if not isinstance(epochs, int) or epochs < 0:
-        raise BookError(f"epochs must be a whole number >= 0, got {epochs!r}")
-    if batch_size < 1:
-        raise BookError(f"batch_size must be >= 1, got {batch_size}")
-    if not 0.0 <= val_fraction < 1.0:
-        raise BookError(f"val_fraction must be in [0, 1), got {val_fraction}")
-    if patience is not None and val_fraction <= 0:
-        raise BookError("patience (early stopping) needs a validation split: set val_fraction")
-    if on_nan not in ("raise", "stop"):
-        raise BookError(f"on_nan must be 'raise' or 'stop', got {on_nan!r}")
+    cfg = TrainConfig.from_keywords(settings)
     if resume and checkpoint is None:
         raise BookError("resume=True needs a checkpoint path")
-    loss_fn = make_loss(loss, label_smoothing)
-    eval_loss_fn = make_loss(loss, 0.0)  # report plain losses, whatever the training smoothing
-    resumed = load_checkpoint(checkpoint) if resume else None
+    loss_fn = make_loss(cfg.loss, cfg.label_smoothing)
+    eval_loss_fn = make_loss(cfg.loss, 0.0)  # report plain losses, whatever the smoothing
+    resumed = checkpoint_mod.load_checked_checkpoint(checkpoint) if resume else None
+    if checkpoint is not None:  # what a save killed mid-write left (this run owns the file)
+        sweep_temporaries(checkpoint)
 
+    # -- model and data on the device, once
     dev = torch.device(device) if device is not None else default_device()
-    torch.manual_seed(seed)  # dropout and any other global randomness start from the seed
+    torch.manual_seed(cfg.seed)  # dropout and any other global randomness start from the seed
     model.to(dev)
-    mem = torch.channels_last if channels_last else torch.contiguous_format
-    if channels_last:
-        model.to(memory_format=mem)
+    if cfg.channels_last:
+        model.to(memory_format=torch.channels_last)
+    data = RunData.prepare(train_set, test_set, cfg, dev)
+    steps = data.steps(cfg.batch_size)
 
-    # -- the data, once: standardized float tensors on the device
-    x_all, y_all = as_tensors(train_set)
-    x_val = y_val = None
-    if val_fraction > 0:
-        perm = torch.randperm(len(y_all), generator=torch.Generator().manual_seed(seed))
-        n_val = max(1, round(len(y_all) * val_fraction))
-        x_val, y_val = x_all[perm[:n_val]], y_all[perm[:n_val]]
-        x_all, y_all = x_all[perm[n_val:]], y_all[perm[n_val:]]
-        x_val, y_val = x_val.to(dev).contiguous(memory_format=mem), y_val.to(dev)
-    x_tr = x_all.to(dev).contiguous(memory_format=mem) if x_all.dim() == 4 else x_all.to(dev)
-    y_tr = y_all.to(dev)
-    x_te = y_te = None
-    if test_set is not None:
-        x_te, y_te = as_tensors(test_set)
-        x_te = x_te.to(dev).contiguous(memory_format=mem) if x_te.dim() == 4 else x_te.to(dev)
-        y_te = y_te.to(dev)
-    n = len(y_tr)
-    # A last batch of one example would break batch normalization: drop it.
-    steps = n // batch_size + (1 if n % batch_size > 1 else 0)
-
-    opt = make_optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
-    sched = make_scheduler(scheduler, opt, epochs * steps)
-    config = {
-        "epochs": epochs, "batch_size": batch_size, "optimizer": _name(optimizer), "lr": lr,
-        "momentum": momentum, "weight_decay": weight_decay, "scheduler": _name(scheduler),
-        "loss": _name(loss), "label_smoothing": label_smoothing, "val_fraction": val_fraction,
-        "patience": patience, "augment": _name(augment), "seed": seed,
-        "max_grad_norm": max_grad_norm, "n_train": n, "n_val": 0 if y_val is None else len(y_val),
-        "n_test": 0 if y_te is None else len(y_te), "device": str(dev),
-        "dataset": getattr(train_set, "name", None),
-    }
-
-    history = History()
-    start = 0
-    best: dict | None = None
-    bad_epochs = 0
+    # -- optimizer and schedule; then where a resumed run left off
+    opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.momentum,
+                         cfg.weight_decay)
+    sched = make_scheduler(cfg.scheduler, opt, cfg.epochs * steps)
+    config = cfg.record()
+    data_rec = data.record(train_set, test_set) if checkpoint is not None else None
+    history, start, best, bad_epochs = History(), 0, None, 0
     if resumed is not None:
-        old = resumed.get("config", {})
-        diff = [f"{k}: checkpoint {old.get(k)!r} vs now {config[k]!r}"
-                for k in _RESUME_KEYS if old.get(k) != config[k]]
-        if diff:
-            raise BookError(f"cannot resume from {checkpoint}: settings differ\n  "
-                            + "\n  ".join(diff))
-        model.load_state_dict(resumed["model"])
-        opt.load_state_dict(resumed["optimizer"])
-        if sched is not None and resumed.get("scheduler") is not None:
-            sched.load_state_dict(resumed["scheduler"])
-        history = History.from_dict(resumed["history"])
-        start = int(resumed["epoch"])
-        best = resumed.get("best")
-        bad_epochs = int(resumed.get("bad_epochs", 0))
-        rng = resumed.get("rng", {})
-        if "torch" in rng:
-            torch.set_rng_state(rng["torch"])
-        if "cuda" in rng and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(list(rng["cuda"]))
-        if resumed.get("finished"):
-            start = epochs  # nothing left to do
+        checkpoint_mod.check_resume(checkpoint, resumed, config, data_rec, model)
+        r = checkpoint_mod.restore(resumed, model, opt, sched)
+        history, best, bad_epochs = History.from_dict(r["history"]), r["best"], r["bad_epochs"]
+        start = cfg.epochs if r["finished"] else r["epoch"]  # finished: nothing left to do
+    last_good = _snapshot(model)
 
-    def snapshot() -> dict:
-        return {k: v.detach().clone() for k, v in model.state_dict().items()}
-
-    last_good = snapshot()
-
-    def write_checkpoint(epoch: int, finished: bool) -> None:
-        if checkpoint is None:
-            return
-        rng = {"torch": torch.get_rng_state()}
-        if torch.cuda.is_available():
-            rng["cuda"] = torch.cuda.get_rng_state_all()
-        save_checkpoint({
-            "format": FORMAT,
-            "epoch": epoch,
-            "finished": finished,
-            "model": model.state_dict(),
-            "model_spec": getattr(model, "spec", None),
-            "optimizer": opt.state_dict(),
-            "scheduler": None if sched is None else sched.state_dict(),
-            "test_acc": history.test_acc[-1] if history.test_acc else float("nan"),
-            "test_loss": history.test_loss[-1] if history.test_loss else float("nan"),
-            "history": history.to_dict(),
-            "best": best,
-            "bad_epochs": bad_epochs,
-            "config": config,
-            "seed": seed,
-            "rng": rng,
-            "versions": library_versions(),
-        }, checkpoint)
-
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=epochs * steps, initial=start * steps, unit="batch",
-                   dynamic_ncols=True, leave=True)
+    bar = _progress_bar(progress, cfg.epochs * steps, start * steps)
     try:
-        for epoch in range(start, epochs):
+        for epoch in range(start, cfg.epochs):
+            # --8<-- [start:epoch]
             t0 = time.perf_counter()
-            model.train()
-            # Seeded by (seed, epoch): a resumed run shuffles exactly as an uninterrupted one.
-            g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
-            perm = torch.randperm(n, generator=g).to(dev)
-            aug_g = (torch.Generator(device=dev).manual_seed(seed * 1_000_003 + epoch + 7919)
-                     if augment is not None else None)
-            sum_loss = torch.zeros((), device=dev, dtype=torch.float64)
-            correct = torch.zeros((), device=dev, dtype=torch.long)
-            seen = 0
-            for b, (xb, yb) in enumerate(batches(x_tr, y_tr, perm, batch_size, steps)):
-                if augment is not None:
-                    xb = augment(xb, aug_g)
-                logits = model(xb)
-                batch_loss = loss_fn(logits, yb)
-                if not torch.isfinite(batch_loss).item():
-                    msg = (f"loss became {batch_loss.item()} at epoch {epoch + 1}, batch {b + 1} "
-                           f"(lr {opt.param_groups[0]['lr']:.3g}): training stopped")
-                    model.load_state_dict(last_good)
-                    if checkpoint is not None:
-                        msg += (f"; the last good checkpoint (epoch {epoch}) is kept at {checkpoint}"
-                                if epoch > 0 and Path(checkpoint).exists()
-                                else "; no checkpoint was written")
-                    history.diverged = msg
-                    if on_nan == "raise":
-                        raise TrainingDiverged(msg + ". Try a smaller learning rate.")
-                    return history
-                opt.zero_grad(set_to_none=True)
-                batch_loss.backward()
-                if max_grad_norm is not None:
-                    nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-                opt.step()
-                if sched is not None:
-                    sched.step()
-                sum_loss += batch_loss.detach().double() * len(yb)
-                correct += (logits.detach().argmax(1) == yb).sum()
-                seen += len(yb)
-                if bar is not None:
-                    bar.update(1)
-                    if b % 20 == 0:
-                        bar.set_postfix(epoch=f"{epoch + 1}/{epochs}",
-                                        loss=f"{batch_loss.item():.4f}", refresh=False)
-            history.train_loss.append(sum_loss.item() / seen)
-            history.train_acc.append(correct.item() / seen)
-            history.lr.append(opt.param_groups[0]["lr"])
-            if y_val is not None:
-                vl, va = _eval_tensors(model, x_val, y_val, eval_loss_fn, eval_batch_size)
-                history.val_loss.append(vl)
-                history.val_acc.append(va)
-            if y_te is not None:
-                # Quiz 1: the test accuracy, computed inside the training loop every epoch.
-                tl, ta = _eval_tensors(model, x_te, y_te, eval_loss_fn, eval_batch_size)
-                history.test_loss.append(tl)
-                history.test_acc.append(ta)
-            history.seconds.append(time.perf_counter() - t0)
-            if y_val is not None:
-                if (best is None or va > best["val_acc"]
-                        or (va == best["val_acc"] and vl < best["val_loss"])):
-                    best = {"epoch": epoch + 1, "val_acc": va, "val_loss": vl,
-                            "test_acc": history.test_acc[-1] if history.test_acc else float("nan"),
-                            "model": snapshot()}
+            train_loss, train_acc = train_one_epoch(model, opt, sched, data, loss_fn, cfg,
+                                                    epoch, bar)
+            val = _evaluate_split(model, data.val, eval_loss_fn, cfg.eval_batch_size,
+                                  "validation", epoch)
+            # Quiz 1: the test accuracy, computed inside the training loop every epoch.
+            test = _evaluate_split(model, data.test, eval_loss_fn, cfg.eval_batch_size,
+                                   "test", epoch)
+            history.add(train_loss, train_acc, opt.param_groups[0]["lr"], val, test,
+                        time.perf_counter() - t0)
+            if val is not None:  # keep the best epoch by validation accuracy
+                if _better(best, val[1], val[0]):
+                    best = {"epoch": epoch + 1, "val_acc": val[1], "val_loss": val[0],
+                            "test_acc": test[1] if test else float("nan"),
+                            "model": _snapshot(model)}
                     bad_epochs = 0
                 else:
                     bad_epochs += 1
                 history.best_epoch = best["epoch"]
-                if patience is not None and bad_epochs >= patience:
-                    history.stopped_early = True
+                history.stopped_early = cfg.patience is not None and bad_epochs >= cfg.patience
             if bar is not None:
-                post = {"epoch": f"{epoch + 1}/{epochs}", "loss": f"{history.train_loss[-1]:.4f}"}
-                if history.test_acc:
-                    post["test_acc"] = f"{history.test_acc[-1]:.4f}"
-                bar.set_postfix(post)
-            stop = bool(on_epoch_end(epoch + 1, history)) if on_epoch_end else False
-            history.stopped_early |= stop
-            write_checkpoint(epoch + 1, history.stopped_early or epoch + 1 == epochs)
-            last_good = snapshot()
+                bar.set_postfix(history.postfix(cfg.epochs))
+            if on_epoch_end is not None and on_epoch_end(epoch + 1, history):
+                history.stopped_early = True
+            if checkpoint is not None:  # save: every finished epoch survives a crash
+                checkpoint_mod.save_checkpoint(checkpoint_mod.training_state(
+                    epoch=epoch + 1, finished=history.stopped_early or epoch + 1 == cfg.epochs,
+                    model=model, optimizer=opt, scheduler=sched, history=history.to_dict(),
+                    best=best, bad_epochs=bad_epochs, config=config, data=data_rec), checkpoint)
+            last_good = _snapshot(model)
             if history.stopped_early:
                 break
+            # --8<-- [end:epoch]
+    except _NotFinite as exc:
+        return _diverged(model, last_good, history, str(exc), epoch, checkpoint, cfg.on_nan)
     finally:
         if bar is not None:
             bar.close()
-    if restore_best and best is not None:
+    if cfg.restore_best and best is not None:
         model.load_state_dict(best["model"])
+    return history
+
+
+def _diverged(model, last_good, history: History, msg: str, epoch: int, checkpoint,
+              on_nan: str) -> History:
+    """Put the last good weights back and say which checkpoint is kept."""
+    model.load_state_dict(last_good)
+    msg += ": training stopped"
+    if checkpoint is not None:
+        msg += (f"; the last good checkpoint (epoch {epoch}) is kept at {checkpoint}"
+                if epoch > 0 and Path(checkpoint).exists() else "; no checkpoint was written")
+    history.diverged = msg
+    if on_nan == "raise":
+        raise TrainingDiverged(msg + ". Try a smaller learning rate.")
     return history
 
 
@@ -481,7 +473,7 @@ def load_model(path: str | Path, which: str = "best", map_location="cpu") -> nn.
     """Rebuild the model saved in a checkpoint; ``which`` is ``"best"`` (val split) or ``"last"``."""
     from gdsc_book.models import build_model
 
-    state = load_checkpoint(path, map_location=map_location)
+    state = checkpoint_mod.load_checkpoint(path, map_location=map_location)
     spec = state.get("model_spec")
     if not spec:
         raise BookError(f"{path} has no model_spec: rebuild the model yourself and load "
@@ -546,16 +538,3 @@ def _time_data_paths(tv, dataset, batch_size, loader_batches, reps) -> dict:
     return {"batch_size": batch_size, "batches": total, "loader_epoch_s": loader_s,
             "loader_batches_timed": done, "index_epoch_s": index_s, "prep_s": prep_s,
             "speedup": loader_s / index_s}
-
-
-# The book's MNIST recipes (benchmarks/bench_mnist.py measures them): few epochs, a one-cycle
-# learning rate and label smoothing reach good accuracy fast, which is what a CPU needs.
-RECIPES: dict[str, dict] = {
-    "softmax": {"epochs": 10, "batch_size": 256, "optimizer": "adam", "lr": 0.01,
-                "scheduler": "onecycle"},
-    "mlp": {"epochs": 5, "batch_size": 128, "optimizer": "sgd", "lr": 0.1,
-            "scheduler": "onecycle", "label_smoothing": 0.1, "model_kwargs": {"widths": (512,)}},
-    "cnn": {"epochs": 3, "batch_size": 128, "optimizer": "sgd", "lr": 0.2,
-            "scheduler": "onecycle", "weight_decay": 5e-4, "label_smoothing": 0.1,
-            "channels_last": True, "model_kwargs": {"width": 16, "mixed_precision": True}},
-}

@@ -84,12 +84,12 @@ def test_unwritable_outputs_are_refused_before_any_work(tmp_path, capsys, no_tra
 
 
 def test_disk_full_while_saving_is_a_clear_error(tmp_path, capsys, monkeypatch):
-    import gdsc_book.train as train_mod
+    import gdsc_book.checkpoint as checkpoint_mod
 
     def full(state, path):
         raise RuntimeError("[enforce fail at inline_container.cc:626] . unexpected pos 64")
 
-    monkeypatch.setattr(train_mod, "save_checkpoint", full)
+    monkeypatch.setattr(checkpoint_mod, "save_checkpoint", full)
     _refused(BASE + ["--checkpoint", str(tmp_path / "ck.pt")], capsys,
              "could not write the checkpoint", "disk full")
 
@@ -120,8 +120,9 @@ def test_corrupt_dataset_files_are_a_clear_error(tmp_path, capsys, data_root):
     for f in (data_root / "MNIST" / "raw").iterdir():
         data = f.read_bytes()
         (raw / f.name).write_bytes(data[: len(data) // 2] if "t10k-images" in f.name else data)
+    # Named by its MD5 sum before torchvision reads it (torchvision checks only downloads).
     _refused(["data", "check", "--data-root", str(tmp_path), "mnist"], capsys,
-             "dataset 'mnist' (test split) could not be read", "truncated or corrupt")
+             f"{raw / 't10k-images-idx3-ubyte'} is corrupt (MD5", "Copy that file again")
 
 
 def _repeat(out: Path) -> list[str]:

@@ -261,3 +261,51 @@ def test_data_never_ends_in_a_traceback(capsys, action, names, root, after):
             argv = ["data", action, *[n for n in names if n in ("digits", "imagenet")]] or \
                 ["data", action, "digits"]
         _call(argv, capsys)
+
+
+def _mnist_copy(tmp: Path, source: Path) -> Path:
+    """MNIST in torchvision's layout: the image files linked, the small label files copied."""
+    raw = tmp / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for f in (source / "MNIST" / "raw").iterdir():
+        if "labels" in f.name:
+            (raw / f.name).write_bytes(f.read_bytes())
+        else:
+            (raw / f.name).symlink_to(f)
+    return raw
+
+
+@settings(SETTINGS, max_examples=12)
+@given(which=st.sampled_from(["train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"]),
+       how=st.sampled_from(["cut", "byte", "empty", "grow"]), where=st.floats(0, 1),
+       command=st.sampled_from(["check", "list", "train"]))
+def test_a_damaged_dataset_file_is_named_never_a_traceback(capsys, which, how, where, command):
+    """Any damage to an MNIST file: `data check` and `train` exit 2 naming the file, `data
+    list` calls it corrupt; the data folder is left as it was."""
+    from .conftest import shared_data_root
+
+    source = shared_data_root()
+    if source is None or not (source / "MNIST" / "raw").is_dir():
+        pytest.skip("MNIST not available")
+    with tempfile.TemporaryDirectory() as d:
+        raw = _mnist_copy(Path(d), source)
+        blob = bytearray((raw / which).read_bytes())
+        at = min(int(where * len(blob)), len(blob) - 1)
+        blob = {"cut": lambda b: b[:at], "empty": lambda b: b"",
+                "grow": lambda b: b + b"\x00",
+                "byte": lambda b: b[:at] + bytes([(b[at] + 1) % 256]) + b[at + 1:]}[how](blob)
+        (raw / which).write_bytes(bytes(blob))
+        copied = sorted(raw.glob("*labels*"))  # (the linked image files are read-only)
+        before = [f.read_bytes() for f in copied]
+        root = ["--data-root", d]
+        argv = {"check": ["data", "check", "mnist", *root],
+                "list": ["data", "list", "mnist", *root],
+                "train": ["train", "--model", "softmax", "--epochs", "1", "--no-progress",
+                          *root]}[command]
+        capsys.readouterr()
+        rc, err = _call(argv, capsys) if command != "list" else (main(argv), "")
+        if command == "list":
+            assert rc == 0 and f"corrupt: {raw / which}" in capsys.readouterr().out
+        else:
+            assert rc == 2 and f"{raw / which} is corrupt" in err, err
+        assert [f.read_bytes() for f in copied] == before

@@ -142,3 +142,57 @@ def test_real_mnist_in_memory(data_root):
     assert torch.bincount(test.labels).tolist()[:2] == [980, 1135]  # the known class counts
     fp = data.fingerprint("mnist", data_root)
     assert len(fp["sha256"]) == 64 and fp == data.fingerprint("mnist", data_root)
+
+
+def _mirror(root, jpeg_of):
+    for split in ("train", "test"):
+        for c in data.CIFAR10_CLASSES:
+            (root / "cifar10-jpeg" / split / c).mkdir(parents=True)
+            (root / "cifar10-jpeg" / split / c / "0000.jpg").write_bytes(jpeg_of(split, c))
+
+
+@pytest.mark.parametrize("damage, why", [
+    (lambda good: good[: len(good) // 2], "lacks the JPEG start or end marker"),
+    (lambda good: good[:2] + b"\x00" * 40 + good[-2:], "it does not decode"),
+    (lambda good: b"", "0 bytes"),
+])
+def test_a_bad_image_in_the_mirror_is_named(isolated_env, capsys, damage, why):
+    """Checked by size, JPEG markers and decoding; the message names the file; `data list`
+    calls the dataset corrupt, not found."""
+    from torchvision.io import encode_jpeg
+
+    from gdsc_book.cli import main
+
+    good = encode_jpeg(torch.zeros(3, 32, 32, dtype=torch.uint8)).numpy().tobytes()
+    root = isolated_env / "root"
+    _mirror(root, lambda split, c: damage(good) if (split, c) == ("test", "dog") else good)
+    bad = root / "cifar10-jpeg" / "test" / "dog" / "0000.jpg"
+    with pytest.raises(data.CorruptData, match=why) as err:
+        data.load("cifar10", train=False, data_root=root)
+    assert err.value.file == bad
+    capsys.readouterr()
+    assert main(["data", "list", "--data-root", str(root), "cifar10"]) == 0
+    assert f"cifar10        corrupt: {bad}" in capsys.readouterr().out
+    assert main(["data", "check", "cifar10", "--data-root", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not available")
+def test_mnist_files_are_checked_against_their_known_md5(data_root, isolated_env, capsys):
+    from gdsc_book.cli import main
+
+    raw = isolated_env / "root" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for f in (data_root / "MNIST" / "raw").iterdir():
+        (raw / f.name).write_bytes(f.read_bytes())
+    data.verify("mnist", isolated_env / "root")  # the shared copy is the original
+    labels = raw / "train-labels-idx1-ubyte"
+    blob = bytearray(labels.read_bytes())
+    blob[100] = (blob[100] + 1) % 10  # one label changed: the size alone would not tell
+    labels.write_bytes(bytes(blob))
+    with pytest.raises(data.CorruptData, match="MD5 .*expected a25bea736e30d166cdddb491f175f624"):
+        data.load("mnist", train=False, data_root=isolated_env / "root")
+    capsys.readouterr()
+    assert main(["data", "list", "--data-root", str(isolated_env / "root"), "mnist"]) == 0
+    assert f"mnist          corrupt: {labels}" in capsys.readouterr().out

@@ -51,6 +51,10 @@ def test_notebook_follows_its_page(slug):
                 ex = notebooks.Exercise.read(SITE, spec)
                 assert ex.handout in body and ex.reference not in body, (slug, spec)
                 continue
+            if spec.startswith(notebooks.LIBRARY):  # library source: shown as text, not run
+                section = notebooks._snippet_code(SITE, spec)
+                assert f"```python\n{section}\n```" in md, (slug, spec)
+                continue
             src = SITE.snippet_file(spec.split(":")[0]).read_text(encoding="utf-8")
             assert src.strip().splitlines()[-1] in body, (slug, spec)
         assert "{{" not in md and "--8<--" not in md + body, (slug, lang)  # all rendered

@@ -12,7 +12,6 @@ from gdsc_book.errors import BookError
 from gdsc_book.schedules import (
     SCHEDULES,
     InversePower,
-    compare_schedules,
     lr_curve,
     make_scheduler,
     scheduler_factory,
@@ -101,6 +100,8 @@ def test_decaying_schedules_beat_a_constant_large_rate():
 
     tr = load("mnist", train=True).subset(3000, seed=0)
     te = load("mnist", train=False).subset(1000, seed=1)
+    from gdsc_book.sgd import compare_schedules
+
     runs = compare_schedules(tr, te, ("constant", "exponential", "warmup_cosine"), epochs=3,
                              lr=0.5)
     for name in ("exponential", "warmup_cosine"):

@@ -19,9 +19,16 @@ def test_every_snippet_is_shown_on_a_page():
     shown = set()
     for page in korean_pages():
         shown |= set(structure(page).snippets) | set(structure(twin(page)).snippets)
+    library = {s for s in shown if s.startswith("gdsc_book/")}  # sections of the library
+    shown -= library
     assert sorted(set(SNIPPETS) - shown) == [], "snippets no page includes"
     missing = [s for s in shown - set(SNIPPETS) if not (TEMPLATES / s).is_file()]
     assert sorted(missing) == [], "pages include missing snippets"
+    for spec in library:  # the library's own code, shown by section: the markers must be there
+        path, _, section = spec.partition(":")
+        text = (ROOT / path).read_text(encoding="utf-8")
+        assert section and f"--8<-- [start:{section}]" in text, spec
+        assert f"--8<-- [end:{section}]" in text, spec
 
 
 EXERCISES = ("## 연습 문제", "## Exercises")

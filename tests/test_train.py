@@ -148,9 +148,72 @@ def test_resume_refuses_other_settings(digits, tmp_path):
     ck = tmp_path / "r.pt"
     train_model(_mlp(), train, test, epochs=1, batch_size=64, checkpoint=ck)
     before = ck.read_bytes()
-    with pytest.raises(BookError, match="settings differ"):
+    with pytest.raises(BookError, match="it holds another run .batch_size: checkpoint 64, now 32"):
         train_model(_mlp(), train, test, epochs=1, batch_size=32, checkpoint=ck, resume=True)
     assert ck.read_bytes() == before
+
+
+def test_resume_refuses_other_data_or_another_model_naming_what_differs(digits, tmp_path):
+    """Field by field: the data's fingerprint and the model's spec are in the checkpoint."""
+    train, test = digits
+    ck = tmp_path / "r.pt"
+    train_model(_mlp(), train, test, epochs=1, batch_size=64, checkpoint=ck)
+    before = ck.read_bytes()
+    other = train.subset(len(train) - 1, seed=1)
+    with pytest.raises(BookError, match=r"train data n: checkpoint \d+, now \d+.*"
+                                        r"train data subset: checkpoint None, now \d+"):
+        train_model(_mlp(), other, test, epochs=1, batch_size=64, checkpoint=ck, resume=True)
+    flipped = (train.float_images().flip(3), train.labels)  # same sizes, other pixels
+    with pytest.raises(BookError, match=r"train data dataset: checkpoint 'digits', now None"):
+        train_model(_mlp(), flipped, test, epochs=1, batch_size=64, checkpoint=ck, resume=True)
+    torch.manual_seed(0)
+    wider = build_model("mlp", (1, 8, 8), 10, widths=(48,))
+    with pytest.raises(BookError, match=r"model kwargs: checkpoint \{'widths': \[32\]"):
+        train_model(wider, train, test, epochs=1, batch_size=64, checkpoint=ck, resume=True)
+    plain = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10))  # no spec
+    with pytest.raises(BookError, match="model weights: the checkpoint's 4 tensors do not fit"):
+        train_model(plain, train, test, epochs=1, batch_size=64, checkpoint=ck, resume=True)
+    assert ck.read_bytes() == before
+
+
+def test_channels_last_with_flat_tensors_and_a_validation_split():
+    """The channels-last conversion touches 4-D images only (it once raised on x2d)."""
+    torch.manual_seed(0)
+    x, y = torch.randn(40, 6), torch.randint(0, 3, (40,))
+    m = torch.nn.Linear(6, 3)
+    h = train_model(m, (x, y), epochs=1, channels_last=True, val_fraction=0.2, batch_size=8)
+    assert h.epochs == 1 and len(h.val_acc) == 1
+
+
+def test_a_non_finite_test_loss_is_not_a_good_epoch(digits, tmp_path):
+    """NaN on the test (or validation) split stops like a NaN training loss: the epoch is
+    neither kept as the best nor saved as the last good checkpoint."""
+    train, test = digits
+    ck = tmp_path / "t.pt"
+    state = {"epoch": 0}
+
+    def nan_in_epoch_2_test(logits, y):
+        loss = torch.nn.functional.cross_entropy(logits, y)
+        if not logits.requires_grad and state["epoch"] == 2 and len(y) <= len(test):
+            return loss * float("nan")
+        return loss
+
+    def count(epoch, _h):
+        state["epoch"] = epoch + 1
+
+    for split, val_fraction in (("test", 0.0), ("validation", 0.1)):
+        state["epoch"] = 1
+        m = _mlp()
+        with pytest.raises(TrainingDiverged, match=f"{split} loss became nan after epoch 2") as err:
+            train_model(m, train, test, epochs=3, batch_size=64, lr=0.05, checkpoint=ck,
+                        loss=nan_in_epoch_2_test, on_epoch_end=count, val_fraction=val_fraction)
+        assert "last good checkpoint (epoch 1)" in str(err.value)
+        saved = load_checkpoint(ck)
+        assert saved["epoch"] == 1 and len(saved["history"]["test_loss"]) == 1
+        if val_fraction:
+            assert saved["best"]["epoch"] == 1
+        for a, b in zip(m.state_dict().values(), saved["model"].values()):
+            assert torch.equal(a, b)  # the model is put back to epoch 1's weights
 
 
 def test_validation_picks_the_best_epoch_and_early_stopping_stops(digits):
@@ -290,3 +353,14 @@ def test_runs_on_the_device_it_is_given(digits):
     m = _mlp()
     train_model(m, train, test, epochs=1, device="cpu")
     assert next(m.parameters()).device.type == "cpu"
+
+
+def test_train_model_sweeps_what_a_killed_save_left(digits, tmp_path):
+    train, test = digits
+    ck = tmp_path / "run.pt"
+    stale = tmp_path / ".run.pt.k1ll3d.tmp"  # write_atomically's temporary name
+    other = tmp_path / ".other.pt.k1ll3d.tmp"  # another checkpoint's: not ours to delete
+    stale.write_bytes(b"half a checkpoint")
+    other.write_bytes(b"half")
+    train_model(_mlp(), train.subset(100), test, epochs=1, batch_size=64, checkpoint=ck)
+    assert not stale.exists() and other.exists() and ck.exists()

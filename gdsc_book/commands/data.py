@@ -26,7 +26,13 @@ def run(args) -> int:
             print(f"  {r}")
         for n in names:
             found = n == "digits" or data._find(n, data.data_roots(args.data_root))
-            print(f"{n:14} {'found' if found else 'missing'}")
+            state = "found" if found else "missing"
+            if found:
+                try:
+                    data.verify(n, args.data_root, decode=True)
+                except data.CorruptData as exc:
+                    state = f"corrupt: {exc.file} ({exc.why})"
+            print(f"{n:14} {state}")
         return 0
     for n in names:
         for train in (True, False):

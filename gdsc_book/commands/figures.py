@@ -20,6 +20,7 @@ def add_arguments(p) -> None:
     p.add_argument("--data-root", help="dataset folder (else $GDSC_BOOK_DATA, else the cache)")
     p.add_argument("--list", action="store_true", help="list figures and exit")
     p.add_argument("--keep-going", action="store_true", help="build the rest if one fails")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args) -> int:
@@ -40,6 +41,7 @@ def run(args) -> int:
         for name in sorted({d for spec in registry.select(args.names) for d in spec.data}):
             inputs.require_data(name, args.data_root)
     results = registry.build(args.names, budget, out, args.data_root, args.force,
-                             args.keep_going, recompute=args.recompute)
+                             args.keep_going, recompute=args.recompute,
+                             progress=not args.no_progress)
     failed = [r for r in results if r.status == "failed"]
     return 1 if failed else 0

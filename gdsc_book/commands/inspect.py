@@ -12,8 +12,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from gdsc_book.checkpoint import describe
-    from gdsc_book.inputs import load_checked_checkpoint
+    from gdsc_book.checkpoint import describe, load_checked_checkpoint
     from gdsc_book.report import percent
 
     state = load_checked_checkpoint(args.checkpoint)  # wrong types: a clear error, not a trace

@@ -29,7 +29,8 @@ def add_arguments(p) -> None:
     p.add_argument("--runs", type=int, default=5, help="number of seeds (default: 5)")
     p.add_argument("--seed", type=int, default=0, help="first seed; runs use seed, seed+1, ...")
     p.add_argument("--recipe", default="default", choices=list(RECIPES),
-                   help="quick (seconds), default (the lab's), full (ResNet-9, for a GPU)")
+                   help="Lab 2: quick (seconds), default (the lab's), full (ResNet-9, for a "
+                        "GPU); Lab 1: softmax, mlp, cnn (default: default)")
     p.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
     p.add_argument("--subset", type=int, help="train on a random subset of this many images")
     p.add_argument("--out", type=Path, help="result JSON (default: repeat-DATASET-RECIPE.json)")

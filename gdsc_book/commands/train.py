@@ -77,25 +77,26 @@ def _write_failed(ck: Path | None, exc: BaseException) -> BookError:
                      f"--checkpoint, then resume")
 
 
-def _refuse_other_run(state: dict, cfg, ck: Path, model_spec=None, **sizes) -> None:
-    from gdsc_book.config import resume_differences
+def _refuse_other_run(state: dict, cfg, ck: Path) -> None:
+    """Settings, dataset and model name, known before any data is read; ``train_model``
+    then compares the data's fingerprint and the model's spec as well."""
+    from gdsc_book.checkpoint import mismatch_message, resume_differences
 
-    diff = resume_differences(state, cfg, model_spec, **sizes)
+    diff = resume_differences(state, cfg.train_config().record(), dataset=cfg.dataset,
+                              model_name=cfg.model)
     if diff:
-        raise BookError(f"cannot resume from {ck}: it holds another run ({'; '.join(diff)}). "
-                        f"Resume with the checkpoint's settings (`gdsc-book inspect {ck}` "
-                        f"shows them), or start over with --force or another --checkpoint")
+        raise BookError(mismatch_message(ck, diff))
 
 
 def run(args) -> int:
-    from gdsc_book import config, inputs, outputs
+    from gdsc_book import config, inputs, outputs, recipes
+    from gdsc_book.checkpoint import load_checked_checkpoint
     from gdsc_book.models import build_model
     from gdsc_book.report import percent
-    from gdsc_book.train import RECIPES
 
     # -- check everything before any work, so a bad call overwrites nothing
     cfg = config.RunConfig.from_recipe(
-        args.dataset, args.model, RECIPES.get(args.model, {}), seed=args.seed,
+        args.dataset, args.model, recipes.model_recipe(args.model), seed=args.seed,
         val_fraction=args.val_fraction, patience=args.patience, subset=args.subset,
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
         scheduler=args.scheduler)
@@ -107,7 +108,7 @@ def run(args) -> int:
     if ck is not None:
         outputs.check_file(ck, "--checkpoint")
         if args.resume:
-            resumed = inputs.load_checked_checkpoint(ck)  # missing or corrupt: a clear error
+            resumed = load_checked_checkpoint(ck)  # missing or corrupt: a clear error
         elif ck.exists() and not args.force:
             raise BookError(f"{ck} exists. Pass --resume to continue it or --force to replace it")
         if resumed is not None:
@@ -125,11 +126,6 @@ def run(args) -> int:
     torch.manual_seed(cfg.seed)  # the same seed gives the same initial weights
     model = build_model(cfg.model, tuple(train.images.shape[1:]), len(train.classes),
                         **cfg.model_kwargs)
-    if resumed is not None:
-        _refuse_other_run(resumed, cfg, ck, getattr(model, "spec", None),
-                          n_train=config.training_examples(len(train), cfg.val_fraction),
-                          n_test=len(test))
-
     import gdsc_book.train as train_mod  # looked up now: tests replace train_model
 
     try:

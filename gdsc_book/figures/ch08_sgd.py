@@ -9,7 +9,7 @@ import numpy as np
 
 from gdsc_book import sgd
 from gdsc_book.figures.registry import figure
-from gdsc_book.schedules import SCHEDULES, InversePower, compare_schedules, lr_curve
+from gdsc_book.schedules import SCHEDULES, InversePower, lr_curve
 from gdsc_book.style import COLORS, LANGS, log_spaced, log_ticks, tr
 from gdsc_book.train import History
 
@@ -468,7 +468,7 @@ def _subsets(run, dataset, n_train, n_test):
 def _schedule_runs(run, dataset, n_train, n_test, epochs, lr, names):
     """The computation: one training run per schedule."""
     tr_set, te_set = _subsets(run, dataset, n_train, n_test)
-    runs = compare_schedules(tr_set, te_set, names, epochs=epochs, lr=lr, seed=run.seed)
+    runs = sgd.compare_schedules(tr_set, te_set, names, epochs=epochs, lr=lr, seed=run.seed)
     return {"runs": {k: h.to_dict() for k, h in runs.items()}, "n_train": len(tr_set),
             "n_test": len(te_set)}
 

@@ -1,6 +1,6 @@
 """Lab 1 (MNIST, Quiz 1): learning curves, confusion matrix, mistakes, the checkpoint, resume.
 
-One run trains the three models of the book with their recipes (``gdsc_book.train.RECIPES``);
+One run trains the three models of the book with their recipes (``gdsc_book.recipes.RECIPES``);
 every figure and number of the lab page comes from it.
 """
 
@@ -14,26 +14,22 @@ import numpy as np
 import torch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from gdsc_book import recipes
 from gdsc_book.checkpoint import describe, load_checkpoint
 from gdsc_book.figures.registry import figure
-from gdsc_book.models import build_model, count_parameters
+from gdsc_book.models import count_parameters
+from gdsc_book.recipes import RECIPES
 from gdsc_book.regression import least_squares_classifier
 from gdsc_book.style import COLORS, LANGS, log_ticks, tr
-from gdsc_book.train import RECIPES, History, as_tensors, predict, time_data_paths, train_model
+from gdsc_book.train import History, as_tensors, predict, time_data_paths
 
 MODEL_NAMES = {"softmax": ("소프트맥스 회귀", "softmax regression"), "mlp": ("MLP", "MLP"),
                "cnn": ("CNN", "CNN")}
 
 
 def _train(name: str, train, test, seed: int, epochs: int | None, checkpoint: Path, **extra):
-    recipe = dict(RECIPES[name])
-    kw = recipe.pop("model_kwargs", {})
-    if epochs is not None:
-        recipe["epochs"] = epochs
-    recipe.update(extra)
-    torch.manual_seed(seed)
-    model = build_model(name, tuple(train.images.shape[1:]), len(train.classes), **kw)
-    history = train_model(model, train, test, seed=seed, checkpoint=checkpoint, **recipe)
+    recipe = recipes.get_recipe(name, epochs=epochs)
+    model, history, _info = recipes.run(recipe, train, test, seed, checkpoint=checkpoint, **extra)
     return model, history
 
 
@@ -107,7 +103,7 @@ def _lab1(run, train_subset, test_subset, epochs, resume_cut, loader_batches, sh
         for name in ("softmax", "mlp", "cnn"):
             model, h = _train(name, train, test, seed, epochs, tmp / f"{name}.pt")
             runs[name] = (model, h)
-            recipe = RECIPES[name]
+            recipe = recipes.RECIPES[name]
             numbers[name] = {
                 "test_acc": h.test_acc[-1], "test_acc_by_epoch": h.test_acc,
                 "train_acc": h.train_acc[-1], "epochs": h.epochs, "seconds": sum(h.seconds),

@@ -25,7 +25,7 @@ from gdsc_book.finetune import trainable_parameters, transfer
 from gdsc_book.models import build_model, count_parameters
 from gdsc_book.repeat import summarize
 from gdsc_book.style import COLORS, LANGS, data_note, tr
-from gdsc_book.train import RECIPES, predict, train_model
+from gdsc_book.train import predict, train_model
 
 CLASSES_KO = ["비행기", "자동차", "새", "고양이", "사슴", "개", "개구리", "말", "배", "트럭"]
 
@@ -180,17 +180,13 @@ def lab2_finetune(ctx):
     cifar_tr, cifar_te = cifar10(ctx, ctx["cifar_subset"], ctx["test_subset"])
 
     # The Lab 1 CNN with the Lab 1 recipe, trained on MNIST once.
-    lab1 = dict(RECIPES["cnn"])
-    width = lab1.pop("model_kwargs")["width"]
-    lab1["epochs"] = ctx["pretrain_epochs"]
-    torch.manual_seed(ctx.seed)
-    pretrained = build_model("cnn", (1, 28, 28), 10, width=width)
-    mh = train_model(pretrained, mnist_tr, mnist_te, seed=ctx.seed, **lab1)
+    lab1 = recipes.get_recipe("cnn", epochs=ctx["pretrain_epochs"])
+    width = lab1["model_kwargs"]["width"]
+    pretrained, mh, _info = recipes.run(lab1, mnist_tr, mnist_te, ctx.seed)
 
     # The same recipe on CIFAR-10, plus flip-and-crop; only the starting weights differ.
-    cifar_kw = dict(RECIPES["cnn"], epochs=ctx["epochs"], augment=FlipCrop(4),
+    cifar_kw = dict(recipes.train_kwargs(lab1), epochs=ctx["epochs"], augment=FlipCrop(4),
                     channels_last=True)
-    cifar_kw.pop("model_kwargs")
     results: dict[str, list] = {m: [] for m in MODES}
     trainable = {}
     for mode in MODES:

@@ -554,8 +554,12 @@ def _current_without_import(d: keys.Declared, budget: str, out_root: Path,
 
 
 def build(names=None, budget="full", out_root: Path | str = "docs", data_root=None,
-          force=False, keep_going=False, verbose=True, recompute=False) -> list[BuildResult]:
-    """Build the chosen figures; print a per-figure time table at the end."""
+          force=False, keep_going=False, verbose=True, recompute=False,
+          progress=False) -> list[BuildResult]:
+    """Build the chosen figures; print a per-figure time table at the end.
+
+    ``progress``: a tqdm bar over the figures on stderr, as ``train`` and ``repeat`` show
+    one over the batches (the per-figure lines are printed above it)."""
     if budget not in BUDGETS:
         raise BookError(f"unknown budget {budget!r}; choose one of {BUDGETS}")
     out_root = Path(out_root)
@@ -573,8 +577,16 @@ def build(names=None, budget="full", out_root: Path | str = "docs", data_root=No
         specs = [s for s in specs if s.name in todo]
     else:
         specs = select(names)
+    bar = None
+    if progress and specs:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(specs), unit="figure", dynamic_ncols=True, leave=False)
+    say = bar.write if bar is not None else print
     for spec in specs:
-        if verbose:
+        if bar is not None:
+            bar.set_postfix(figure=spec.name)
+        elif verbose:
             print(f"[{spec.chapter}] {spec.name} ...", end="", flush=True)
         try:
             r = build_one(spec, budget, out_root, data_root, force,
@@ -588,8 +600,13 @@ def build(names=None, budget="full", out_root: Path | str = "docs", data_root=No
                 raise
             r = BuildResult(spec.name, "failed", 0.0, f"{type(exc).__name__}: {exc}")
         results.append(r)
+        if bar is not None:
+            bar.update(1)
         if verbose:
-            print(f" {r.status} ({r.seconds:.1f} s)" + (f": {r.error}" if r.error else ""))
+            line = f" {r.status} ({r.seconds:.1f} s)" + (f": {r.error}" if r.error else "")
+            say(f"[{spec.chapter}] {spec.name} ...{line}" if bar is not None else line)
+    if bar is not None:
+        bar.close()
     order = {n: i for i, n in enumerate(d.name for d in declared or [])}
     results.sort(key=lambda r: order.get(r.name, len(order)))
     if verbose:
