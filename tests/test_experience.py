@@ -38,7 +38,7 @@ def test_plan_fills_an_epoch_and_keeps_updates_close():
     plans = experience.plan_sizes(60000, [100, 3000, 60000], seeds=2, updates=2400, batch_size=128)
     assert [(n, s) for n, s, _ in plans] == [(100, 0), (100, 1), (3000, 0), (3000, 1),
                                              (60000, 0), (60000, 1)]
-    for n, s, p in plans:
+    for n, _, p in plans:
         assert len(p.rows) >= 6000 and len(set(p.rows.tolist())) == n
         steps = p.epochs * -(-len(p.rows) // 128)
         assert abs(steps - 2400) / 2400 < 0.05, (n, steps)
