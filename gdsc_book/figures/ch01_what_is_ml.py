@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MultipleLocator, PercentFormatter
 
 from gdsc_book.figures.registry import figure
 from gdsc_book.style import COLORS, LANGS, log_ticks, tr
@@ -116,6 +116,7 @@ def experience(ctx):
                     capsize=3, color=COLORS[0])
         ax.set_xscale("log")
         log_ticks(ax, "x")
+        ax.yaxis.set_major_locator(MultipleLocator(0.05))  # 2.5% steps read "73, 75, 78%"
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel(tr(lang, "훈련 샘플 수 (경험 E)", "training examples (experience E)"))
         ax.set_ylabel(tr(lang, "테스트 정확도 (성능 P)", "test accuracy (performance P)"))
