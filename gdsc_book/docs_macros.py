@@ -87,7 +87,8 @@ def define_env(env) -> None:
             raise FileNotFoundError(f"record {name} lists no file {stem}.{lang}.*")
         depth = env.page.file.src_uri.count("/") if env.page else 0
         src = "../" * depth + f"figures/{matches[0]}"
-        style = f"{{ width=\"{width}\" }}" if width else ""
+        # on-glb: the lightbox plugin (mkdocs.yml, manual mode) opens this image full-screen
+        style = f"{{ .on-glb width=\"{width}\" }}" if width else "{ .on-glb }"
         cap = caption.replace("\n", " ")
         # The caption may hold $math$: typeset in the caption, spelled out in the alt text.
         alt = _MATH_IN_TEXT.sub(lambda m: tex_to_text(m.group(1)), cap).replace('"', "'")

@@ -132,6 +132,46 @@ def log_spaced(n: int, points: int = 300) -> np.ndarray:
     return np.unique(np.geomspace(1, n - 1, points).round().astype(int))
 
 
+# The legibility standard (CONTRIBUTING.md) made easy: a figure drawn PAGE_WIDTH inches wide
+# is shown at its natural size in the 688 px column, so MIN_FONT_PT (11.3 CSS px) is enough;
+# anything wider is scaled down and needs fonts of 1.15 pt per inch of width.
+PAGE_WIDTH = 6.4
+MIN_FONT_PT = 8.5
+
+
+def panels(n: int, cols: int = 2, *, height: float = 2.9, width: float = PAGE_WIDTH,
+           projections: dict | None = None, **kw):
+    """``(fig, axes)``: ``n`` panels, at most ``cols`` a row, the whole figure ``width``
+    inches wide (a row of three at the column's width is too small to read: stack them).
+
+    ``projections`` maps a panel's index to a projection (``{0: "3d"}``); the layout is
+    matplotlib's constrained one, which keeps titles, colour bars and outside legends apart.
+    """
+    rows = -(-n // cols)
+    fig = plt.figure(figsize=(width, rows * height), layout="constrained")
+    axes = [fig.add_subplot(rows, cols, i + 1, projection=(projections or {}).get(i), **kw)
+            for i in range(n)]
+    return fig, axes
+
+
+def _figure_legend(ax, ncol: int, side: str, **kw):
+    kw.setdefault("fontsize", MIN_FONT_PT + 0.5)
+    handles, labels = ax.get_legend_handles_labels()
+    return ax.figure.legend(handles, labels, loc=f"outside {side} center", ncol=ncol, **kw)
+
+
+def legend_below(ax, ncol: int = 2, **kw):
+    """``ax``'s legend under the whole figure (a constrained layout, as :func:`panels` makes,
+    leaves room for it), where it covers no data: when the axes have no free corner, or
+    panels side by side share their entries."""
+    return _figure_legend(ax, ncol, "lower", **kw)
+
+
+def legend_above(ax, ncol: int = 3, **kw):
+    """``ax``'s legend above the whole figure (a key to the top row of panels)."""
+    return _figure_legend(ax, ncol, "upper", **kw)
+
+
 def tr(lang: str, ko: str, en: str) -> str:
     """Pick the Korean or English string for ``lang``."""
     if lang not in LANGS:

@@ -515,3 +515,81 @@ def test_buttons_under_the_title_are_legible_in_both_themes(browser, server):
         finally:
             t.close()
 
+
+
+# --- figures on a phone: full-screen on a tap, pinch to zoom (CONTRIBUTING.md, legibility) ------
+
+PHONE = {"width": site_browser.WIDTHS["phone"], "height": 844}
+
+
+def _pinch(page, box, factor: float) -> None:
+    """Two fingers on the middle of ``box`` moving apart by ``factor`` (what a reader does)."""
+    cdp = page.context.new_cdp_session(page)
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    start = 40.0
+
+    def touch(kind, d):
+        points = [] if kind == "touchEnd" else [{"x": cx - d, "y": cy, "id": 0},
+                                                 {"x": cx + d, "y": cy, "id": 1}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", start)
+    for k in range(1, 11):
+        touch("touchMove", start * (1 + (factor - 1) * k / 10))
+        page.wait_for_timeout(20)
+    touch("touchEnd", 0)
+    page.wait_for_timeout(300)
+
+
+def _phone_zoom_text(browser, server, lang: str, slug: str) -> list[tuple]:
+    """(figure, text px in the column, text px full-screen at 2x) for each figure of a page
+    on a 390 px phone: sizes on screen times the smallest text the figure was drawn with."""
+    import json
+
+    from gdsc_book.figures import legibility
+
+    t = Tab(browser, server, viewport=PHONE, has_touch=True, is_mobile=True,
+            device_scale_factor=1)
+    out = []
+    try:
+        page = t.open(slug, lang)
+        column = page.evaluate("document.querySelector('article').getBoundingClientRect().width")
+        figures = page.locator("article .book-figure img")
+        assert figures.count() > 0, slug
+        for i in range(figures.count()):
+            img = figures.nth(i)
+            src = img.get_attribute("src").rsplit("/", 1)[-1]
+            name = next(p.stem for p in (DOCS / "results").glob("*.json")
+                        if src.startswith(p.stem + ".") or src.startswith(p.stem + "_"))
+            rec = json.loads((DOCS / "results" / f"{name}.json").read_text())
+            drawn = next(v for f, v in rec["legibility"].items()
+                         if f.split(".")[0] == src.split(".")[0])
+            natural_text = drawn["min_text_px"] / min(1.0, legibility.COLUMN_PX / drawn["width_px"])
+            img.scroll_into_view_if_needed()
+            inline = img.evaluate("e => [e.getBoundingClientRect().width, e.naturalWidth]")
+            assert inline[0] <= column + 0.5, (src, inline, column)  # no sideways scrolling
+            img.tap()
+            shown = page.locator(".gslide.current .gslide-image img")
+            shown.wait_for(state="visible", timeout=5000)
+            page.wait_for_timeout(600)  # the opening fade
+            box = shown.bounding_box()
+            _pinch(page, box, legibility.PHONE_ZOOM)
+            zoomed = shown.bounding_box()["width"]
+            out.append((src, round(natural_text * inline[0] / inline[1], 1),
+                        round(natural_text * zoomed / inline[1], 1), round(box["width"])))
+            page.keyboard.press("Escape")
+            page.locator(".goverlay").wait_for(state="detached", timeout=5000)
+        assert not t.problems, t.problems
+    finally:
+        t.close()
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_tapped_figure_opens_full_screen_and_zooms_on_a_phone(browser, server, lang):
+    """The phone rule: at 390 px a figure fits the column; a tap opens it at the screen's
+    width, and pinching it to 2x makes its smallest text at least 11 px."""
+    seen = _phone_zoom_text(browser, server, lang, "ch04-nonlinear")
+    for src, column_px, zoomed_px, opened_w in seen:
+        assert opened_w >= PHONE["width"] - 2, (src, opened_w)  # the whole screen's width
+        assert zoomed_px >= 11, (src, column_px, zoomed_px)

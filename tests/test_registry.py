@@ -6,6 +6,7 @@ import importlib
 import json
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -151,11 +152,11 @@ def _experience_keys():
 
 @pytest.mark.parametrize("module, edit, compute_changes, figure_changes", [
     # library code the computation calls: both stages are stale
-    ("gdsc_book.train", lambda s: s.replace("def train_model(", "X = 1\n\n\ndef train_model(", 1)
-     .replace("    steps = data.steps(cfg.batch_size)", "    steps = data.steps(cfg.batch_size)\n    X",
-              1), True, True),
+    ("gdsc_book.experience", lambda s: s.replace("def train_softmax_runs(", "X = 1\n\n\ndef "
+                                                 "train_softmax_runs(", 1)
+     .replace("    runs = len(plans)", "    runs = len(plans)\n    X", 1), True, True),
     # a comment or a docstring is not code
-    ("gdsc_book.train", lambda s: s.replace('"""', '"""Reworded. ', 1) + "\n# a comment\n",
+    ("gdsc_book.experience", lambda s: s.replace('"""', '"""Reworded. ', 1) + "\n# a comment\n",
      False, False),
     # library code nothing here calls: nothing is stale
     ("gdsc_book.train", lambda s: s + "\n\ndef unused():\n    return 1\n", False, False),
@@ -168,8 +169,13 @@ def _experience_keys():
      lambda s: s.replace('"softmax regression on MNIST"', '"softmax regression, MNIST"'),
      False, True),
     # the figure's computation
-    ("gdsc_book.figures.ch01_what_is_ml", lambda s: s.replace("batch = 128", "batch = 64"),
-     True, True),
+    ("gdsc_book.figures.ch01_what_is_ml",
+     lambda s: s.replace("lr=0.05, batch_size=128)", "lr=0.05, batch_size=64)"), True, True),
+    # how datasets load: both stages; a function added to data.py that loading never calls:
+    # neither
+    ("gdsc_book.data", lambda s: s.replace("def load(\n", "X = 1\n\n\ndef load(\n", 1)
+     .replace("    if name not in DATASETS:", "    X\n    if name not in DATASETS:", 1), True, True),
+    ("gdsc_book.data", lambda s: s + "\n\ndef grader_helper():\n    return 1\n", False, False),
 ])
 def test_each_key_holds_only_what_its_stage_depends_on(monkeypatch, tmp_path, module, edit,
                                                        compute_changes, figure_changes):
@@ -277,8 +283,27 @@ def test_the_source_reading_agrees_with_the_import():
     for name, d in declared.items():
         spec = reg[name]
         assert (d.chapter, d.data, d.long) == (spec.chapter, spec.data, spec.long), name
-        assert keys.code_hash(d.module, d.function, extra=tuple(keys.DRAWING)) == \
+        assert keys.code_hash(d.module, d.function, extra=registry._drawing_extra(d.data)) == \
             registry.figure_code(spec), name
+
+
+def test_data_keys_follow_how_data_loads_not_all_of_data_py():
+    """A function added to data.py (the graders' CIFAR-10 helpers were) invalidates no stored
+    computation; a change to what ``data.load`` reaches invalidates the computation and its
+    figure alike (once a figure counted as current while its computation was stale)."""
+    from gdsc_book.figures import keys
+
+    mod = keys.load_module("gdsc_book.data")
+    code = keys.reach([("gdsc_book.data", mod.defs["load"], "load")], keys.PIPELINE)
+    assert "gdsc_book.data:load" in code and "gdsc_book.data:Dataset" in code
+    unreached = set(mod.defs) - {k.split(":")[1] for k in code}
+    assert "accept_cifar10_copy" in unreached, sorted(unreached)
+    with_data = registry.REGISTRY["ch01_experience"]
+    assert keys.DATA_LOADING[0] in registry._drawing_extra(with_data.data)
+    assert registry._drawing_extra(()) == tuple(sorted(keys.DRAWING))
+    one = keys.code_hash("gdsc_book.data", "load")
+    assert keys.code_hash("gdsc_book.data", "load", extra=("gdsc_book.data:Dataset",)) == one
+    assert keys.code_hash("gdsc_book.data", "load", extra=("gdsc_book.data",)) != one
 
 
 def test_records_name_datasets_never_where_they_lay(tmp_path):
@@ -361,3 +386,25 @@ def test_fingerprints_are_remembered_by_size_and_time(tmp_path, monkeypatch):
     target.write_bytes(b"\xff" * 100)  # same size, new content and time
     os.utime(target, ns=(1, 2))
     assert data.fingerprint("mnist", tmp_path / "root")["sha256"] != first and calls
+
+
+def test_the_table_states_each_budget_and_flags_one_that_is_over(tmp_path):
+    R = registry.BuildResult
+    cached = [R("a", "cached", 1.0), R("b", "cached", 1.5)]
+    assert registry.budget_lines(cached, "full", whole_book=True) == [
+        f"{'rerun with nothing changed':<32} {2.5:>8.1f} s  budget {3:>6.0f} s  ok"]
+    slow = cached + [R("c", "cached", 1.0)]
+    assert registry.budget_lines(slow, "full", whole_book=True)[0].endswith("OVER")
+    redraw = [R("a", "built", 100.0, computed=0.0), R("b", "built", 30.0, computed=0.0)]
+    assert "redraw from stored computations" in registry.budget_lines(redraw, "full",
+                                                                      whole_book=True)[0]
+    assert registry.budget_lines(redraw, "full", whole_book=True)[0].endswith("OVER")
+    # a run that computed something, or of a few figures, is none of these
+    assert registry.budget_lines([R("a", "built", 1.0, computed=1.0)], "full", tmp_path,
+                                 whole_book=True) == []
+    assert registry.budget_lines(cached, "full") == []
+    # chapter 1's full build, as its records say: computations' own time plus drawing (wall
+    # seconds of the machine that built them, so only its presence is checked here)
+    lines = registry.budget_lines(cached, "full", Path("docs"), whole_book=True)
+    ch1 = [ln for ln in lines if ln.startswith("chapter 1")]
+    assert ch1 and float(ch1[0].split()[4]) > 0, lines

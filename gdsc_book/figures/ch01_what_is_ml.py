@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MultipleLocator, PercentFormatter
 
 from gdsc_book.figures.registry import figure
 from gdsc_book.style import COLORS, LANGS, log_ticks, tr
@@ -85,29 +85,21 @@ def dml(ctx):
 
 
 def _experience(run, sizes, seeds, updates, n_test):
-    """The computation: test accuracy of softmax regression for each training-set size."""
+    """The computation: test accuracy of softmax regression for each training-set size.
+
+    Every size gets about the same number of SGD updates (a small set is repeated to fill an
+    epoch of 6,000 examples), so only the experience differs; all runs train at once."""
     import numpy as np
 
-    from gdsc_book.models import SoftmaxRegression
-    from gdsc_book.train import train_model
+    from gdsc_book import experience
 
     train = run.load("mnist", train=True)
     test = run.load("mnist", train=False).subset(n_test)
-    batch = 128
-    acc = np.zeros((len(sizes), seeds))
-    for i, n in enumerate(sizes):
-        for s in range(seeds):
-            sub = train.subset(n, seed=s)
-            x, y = sub.float_images(), sub.labels
-            # Every size gets the same number of SGD updates, so only the experience differs:
-            # a small set is repeated to fill an epoch of at least 6,000 examples.
-            reps = -(-6000 // n)
-            x, y = x.repeat(reps, 1, 1, 1), y.repeat(reps)
-            epochs = max(1, round(updates / (len(y) / batch)))
-            hist = train_model(SoftmaxRegression(), (x, y), test, epochs=epochs,
-                               batch_size=batch, optimizer="sgd", lr=0.05, seed=s)
-            acc[i, s] = hist.test_acc[-1]
-    return {"acc": acc}
+    x, y = train.float_images(), train.labels.long()
+    runs = experience.plan_sizes(len(y), sizes, seeds, updates, batch_size=128)
+    w, b = experience.train_softmax_runs(x, y, [p for *_, p in runs], lr=0.05, batch_size=128)
+    acc = experience.accuracy(test.float_images(), test.labels.long(), w, b)
+    return {"acc": np.asarray(acc, dtype=float).reshape(len(sizes), seeds)}
 
 
 @figure("ch01_experience", chapter="ch01", data=("mnist",),
@@ -124,6 +116,7 @@ def experience(ctx):
                     capsize=3, color=COLORS[0])
         ax.set_xscale("log")
         log_ticks(ax, "x")
+        ax.yaxis.set_major_locator(MultipleLocator(0.05))  # 2.5% steps read "73, 75, 78%"
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel(tr(lang, "훈련 샘플 수 (경험 E)", "training examples (experience E)"))
         ax.set_ylabel(tr(lang, "테스트 정확도 (성능 P)", "test accuracy (performance P)"))

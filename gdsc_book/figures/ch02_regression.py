@@ -8,7 +8,7 @@ import torch
 
 from gdsc_book import regression as R
 from gdsc_book.figures.registry import figure
-from gdsc_book.style import COLORS, LANGS, log_ticks, tr
+from gdsc_book.style import COLORS, LANGS, legend_below, log_ticks, panels, tr
 
 # The lesson's two step sizes: a careful one, and one close to the stability limit 2/λ_max.
 LR_SMALL, LR_LARGE = 0.05, 0.5
@@ -69,7 +69,7 @@ def loss_surface(ctx):
     surf = R.mse_surface(z, h.y, w1, w2, b_cf).numpy()
     levels = np.quantile(surf, np.linspace(0.0, 0.9, 14) ** 2)
     for lang in LANGS:
-        fig, ax = plt.subplots(figsize=(6.2, 4.8))
+        fig, ax = plt.subplots(figsize=(6.2, 5.4), layout="constrained")
         cs = ax.contour(w1.numpy(), w2.numpy(), surf.T, levels=levels, cmap="viridis",
                         linewidths=1)
         ax.clabel(cs, fmt="%.2g", fontsize=8.5)
@@ -83,7 +83,7 @@ def loss_surface(ctx):
         ax.set_xlabel(tr(lang, "$w_{area}$ (표준화)", "$w_{area}$ (standardized)"))
         ax.set_ylabel(tr(lang, "$w_{age}$ (표준화)", "$w_{age}$ (standardized)"))
         ax.set_aspect("equal")
-        ax.legend(loc="upper right", fontsize=8.5)
+        legend_below(ax, ncol=2)  # the contours fill the axes: no corner is free
         ctx.save(fig, lang)
     return {"lr": {"small": LR_SMALL, "large": LR_LARGE}, "steps": ctx["steps"],
             "start": list(START), "max_stable_lr": R.max_stable_lr(z),
@@ -110,7 +110,7 @@ def gd_vs_closed_form(ctx):
     w_raw_cf, b_raw_cf = scaler.to_original(w_cf, b_cf)
     steps = np.arange(len(gap))
     for lang in LANGS:
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.6, 3.6))
+        fig, (a1, a2) = panels(2, cols=1, height=2.8)
         a1.semilogy(steps, gap, color=COLORS[0])
         log_ticks(a1, "y")
         if exact is not None:
@@ -118,8 +118,7 @@ def gd_vs_closed_form(ctx):
                     transform=a1.transAxes, ha="right", va="top", fontsize=10)
         a1.set_xlabel(tr(lang, "반복 횟수", "iteration"))
         a1.set_ylabel(tr(lang, "MSE − 최솟값", "MSE − minimum"))
-        a1.set_title(tr(lang, f"손실의 차이 ($\\eta$ = {LR_SMALL})", f"loss gap ($\\eta$ = {LR_SMALL})"),
-                     fontsize=11)
+        a1.set_title(tr(lang, f"손실의 차이 ($\\eta$ = {LR_SMALL})", f"loss gap ($\\eta$ = {LR_SMALL})"))
         for vals, target, name, color in ((w_area, w_raw_cf[0], "$w_{area}$", COLORS[0]),
                                           (w_age, w_raw_cf[1], "$w_{age}$", COLORS[1])):
             a2.plot(steps, vals, color=color, label=tr(lang, f"{name} (경사 하강법)",
@@ -128,8 +127,8 @@ def gd_vs_closed_form(ctx):
                        label=tr(lang, f"{name} (닫힌 형태)", f"{name} (closed form)"))
         a2.set_xlabel(tr(lang, "반복 횟수", "iteration"))
         a2.set_ylabel(tr(lang, "가중치 (원래 단위)", "weight (original units)"))
-        a2.legend(fontsize=10)
-        fig.tight_layout()
+        a2.set_title(tr(lang, "가중치가 닫힌 형태의 해로", "the weights reach the closed form"))
+        legend_below(a2, ncol=2)
         ctx.save(fig, lang)
     w_gd, b_gd = scaler.to_original(run.w, run.b)
     return {"steps": ctx["steps"], "lr": LR_SMALL, "loss_closed_form": loss_cf,

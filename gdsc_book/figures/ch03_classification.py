@@ -8,7 +8,7 @@ import torch
 
 from gdsc_book import losses as L
 from gdsc_book.figures.registry import figure
-from gdsc_book.style import COLORS, LANGS, tr
+from gdsc_book.style import COLORS, LANGS, legend_below, panels, tr
 
 SLIDE_LABELS = (2, 9, 7, 6, 8, 0)  # the batch printed on the slide: tensor([2, 9, 7, 6, 8, 0])
 # One optimizer setting for both losses: "same budget" means same data, epochs, batch size,
@@ -220,12 +220,12 @@ def four_curves(ctx):
                                 L.second_derivative(lambda t, lab=lab: L.log_loss_sigmoid(t, lab), x))
     xs = x.numpy()
     for lang in LANGS:
-        fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
+        fig, axes = panels(3, cols=1, height=2.1)  # one x range: the panels read top to bottom
         axes[0].plot(xs, f.numpy(), color=COLORS[7], label="$f(x) = 3x - 2$")
         axes[0].plot(xs, L.sigmoid(f).numpy(), color=COLORS[0], label=r"$\sigma(f(x))$")
         axes[0].set_ylim(-3, 3)
-        axes[0].set_title(tr(lang, "선형 함수와 시그모이드", "linear function and sigmoid"),
-                          fontsize=10)
+        axes[0].set_title(tr(lang, "선형 함수와 시그모이드", "linear function and sigmoid"))
+        axes[0].legend(loc="upper left")
         for k, (ax, title) in enumerate(((axes[1], tr(lang, "제곱 오차: 볼록하지 않다",
                                                         "squared error: not convex")),
                                          (axes[2], tr(lang, "로그 손실: 볼록하다",
@@ -239,12 +239,13 @@ def four_curves(ctx):
                     neg = (d2 < 0).numpy()
                     ax.fill_between(xs, 0, val.numpy(), where=neg, color=color, alpha=0.15,
                                     lw=0)
-            ax.set_title(title, fontsize=10)
+            ax.set_title(title)
         axes[1].set_ylim(0, 1.05)
         axes[2].set_ylim(0, 8)
-        for ax in axes:
-            ax.set_xlabel("$x$")
-            ax.legend(fontsize=8.5)
+        axes[2].set_xlabel("$x$")
+        for ax in axes[:2]:
+            ax.tick_params(labelbottom=False)
+        legend_below(axes[2], ncol=2)  # the two lower panels' labels, under them
         ctx.save(fig, lang)
     out = {}
     for (kind, lab), (_, d2) in curves.items():

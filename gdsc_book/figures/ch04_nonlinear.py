@@ -11,7 +11,7 @@ from gdsc_book import activations as A
 from gdsc_book import manifold as M
 from gdsc_book import perceptron as P
 from gdsc_book.figures.registry import figure
-from gdsc_book.style import COLORS, LANGS, tr
+from gdsc_book.style import COLORS, LANGS, legend_above, legend_below, panels, tr
 
 CLASS_COLORS = [COLORS[0], COLORS[1], COLORS[2]]
 
@@ -61,7 +61,7 @@ def hyperplanes(ctx):
         region3 = m3(pts).argmax(1).numpy().reshape(xx.shape)
         region2 = m2(pts).argmax(1).numpy().reshape(xx.shape)
     for lang in LANGS:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4.6))
+        fig, axes = panels(2, cols=2, height=3.6)
         for ax, x, y, region, model, k in ((axes[0], x2, y2, region2, m2, 2),
                                            (axes[1], x3, y3, region3, m3, 3)):
             ax.contourf(xx, yy, region, levels=np.arange(-0.5, k), alpha=0.15,
@@ -77,12 +77,12 @@ def hyperplanes(ctx):
             ax.set_aspect("equal")
             ax.set_xlabel("$x_1$")
             ax.set_ylabel("$x_2$")
-            ax.legend(loc="upper left", fontsize=8.5, ncol=2)
-        axes[0].set_title(tr(lang, "두 클래스: 초평면 하나 $\\mathbf{w}^\\top\\mathbf{x}+b=0$",
-                             "two classes: one hyperplane $\\mathbf{w}^\\top\\mathbf{x}+b=0$"))
-        axes[1].set_title(tr(lang, "세 클래스: 클래스 쌍마다 초평면 (점선)",
-                             "three classes: a hyperplane per pair (dashed)"))
-        fig.tight_layout()
+        axes[0].set_title(tr(lang, "두 클래스: 초평면 하나\n$\\mathbf{w}^\\top\\mathbf{x}+b=0$",
+                             "two classes: one hyperplane\n$\\mathbf{w}^\\top\\mathbf{x}+b=0$"),
+                          fontsize=10)
+        axes[1].set_title(tr(lang, "세 클래스: 클래스 쌍마다\n초평면 하나 (점선)",
+                             "three classes: a hyperplane\nper pair (dashed)"), fontsize=10)
+        legend_below(axes[1], ncol=3)  # the points fill both panels; one key for the two
         ctx.save(fig, lang)
     return {"acc_two": acc2, "acc_three": acc3, "pairs_three": 3}
 
@@ -94,7 +94,10 @@ def perceptron(ctx):
                                   stop_on_cycle=False) for g in ("OR", "XOR")}
     or_run, xor_run = runs["OR"], runs["XOR"]
     for lang in LANGS:
-        fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
+        fig = plt.figure(figsize=(6.4, 6.2), layout="constrained")
+        grid = fig.add_gridspec(2, 2, height_ratios=[1.25, 1])
+        axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]),
+                fig.add_subplot(grid[1, :])]
         for ax, gate in zip(axes[:2], ("OR", "XOR")):
             run = runs[gate]
             hist = run.history
@@ -108,8 +111,9 @@ def perceptron(ctx):
                   label=tr(lang, "마지막 초평면", "last hyperplane"))
             _gate_points(ax, P.TRUTH_TABLES[gate], lang)
             ok = int((run.predict(P.INPUTS) == P.TRUTH_TABLES[gate]).sum())
-            ax.set_title(tr(lang, f"{gate}: 네 점 중 {ok}개 정답", f"{gate}: {ok} of 4 correct"))
-            ax.legend(loc="upper right", fontsize=8.5)
+            ax.set_title(tr(lang, f"{gate}: 네 점 중 {ok}개 정답", f"{gate}: {ok} of 4 correct"),
+                         fontsize=10)
+        legend_above(axes[0], ncol=3)  # the corners of the square hold the points
         ax = axes[2]
         ep = np.arange(1, ctx["epochs"] + 1)
         or_m = or_run.mistakes + [0] * (ctx["epochs"] - or_run.epochs)
@@ -118,9 +122,9 @@ def perceptron(ctx):
         ax.set_xlabel(tr(lang, "에폭", "epoch"))
         ax.set_ylabel(tr(lang, "에폭당 틀린 횟수", "mistakes per epoch"))
         ax.set_ylim(-0.2, 4.5)
-        ax.set_title(tr(lang, "OR은 수렴, XOR은 같은 상태를 반복", "OR converges, XOR repeats itself"))
-        ax.legend()
-        fig.tight_layout()
+        ax.set_title(tr(lang, "OR은 수렴, XOR은 같은 상태를 반복", "OR converges, XOR repeats itself"),
+                     fontsize=10)
+        ax.legend(loc="center right")  # between XOR's 4 and OR's 0 mistakes
         ctx.save(fig, lang)
     return {"or_epochs": or_run.epochs, "or_w": or_run.w, "or_b": or_run.b,
             "xor_cycle": xor_run.cycle,
@@ -155,7 +159,10 @@ def xor_mlp(ctx):
     xx, yy, _ = _mesh(lo, hi)
     spread = float(np.abs(probs[0] - 0.5).max())
     for lang in LANGS:
-        fig, axes = plt.subplots(1, 3, figsize=(13, 4.3))
+        fig = plt.figure(figsize=(6.4, 6.4), layout="constrained")
+        grid = fig.add_gridspec(2, 2)
+        axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]),
+                fig.add_subplot(grid[1, :])]
         titles = [tr(lang, "활성화 없음: 어디서나 $p \\approx 1/2$",
                      "no activation: $p \\approx 1/2$ everywhere"),
                   tr(lang, f"ReLU 은닉층: 정확도 {min(accs['relu']):.0%}",
@@ -170,8 +177,8 @@ def xor_mlp(ctx):
             ax.set_ylim(lo, hi)
             ax.set_xticks([0, 0.5, 1])
             ax.set_yticks([0, 0.5, 1])
-            ax.set_title(title)
-        fig.colorbar(im, ax=axes[1], fraction=0.046, pad=0.04,
+            ax.set_title(title, fontsize=10)
+        fig.colorbar(im, ax=axes[1], fraction=0.05, pad=0.03, ticks=[0, 0.5, 1],
                      label=tr(lang, "$p$(출력 1)", "$p$(output 1)"))
         ax = axes[2]
         for cls, marker in ((0, "o"), (1, "s")):
@@ -186,9 +193,9 @@ def xor_mlp(ctx):
         ax.set_xlabel("$h_1 = \\mathrm{ReLU}(x_1 + x_2)$")
         ax.set_ylabel("$h_2 = \\mathrm{ReLU}(x_1 + x_2 - 1)$")
         ax.set_aspect("equal")
-        ax.set_title(tr(lang, "은닉 공간에서는 직선 하나로 분리", "hidden space: one line separates"))
-        ax.legend(loc="upper left", fontsize=8.5)
-        fig.tight_layout()
+        ax.set_title(tr(lang, "은닉 공간에서는 직선 하나로 분리", "hidden space: one line separates"),
+                     fontsize=10)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.04, 1.0))  # beside the square panel
         ctx.save(fig, lang)
     return {"acc_identity_max": max(accs["identity"]), "acc_relu_min": min(accs["relu"]),
             "identity_p_spread": spread,
@@ -201,7 +208,7 @@ def activations(ctx):
     x = torch.linspace(-5, 5, 1001, dtype=torch.float64)
     names = {"relu": "ReLU", "sigmoid": "sigmoid $\\sigma$", "tanh": "tanh"}
     for lang in LANGS:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+        fig, axes = panels(2, cols=1, height=2.6)
         for color, (key, (fn, grad)) in zip(COLORS, A.ACTIVATIONS.items()):
             axes[0].plot(x, fn(x), color=color, lw=2, label=names[key])
             axes[1].plot(x, grad(x), color=color, lw=2, label=names[key])
@@ -211,10 +218,10 @@ def activations(ctx):
         axes[1].annotate("$\\sigma'(0) = 1/4$", (0, 0.25), xytext=(1.3, 0.45),
                          arrowprops=dict(arrowstyle="->"))
         for ax in axes:
-            ax.set_xlabel("$x$")
             ax.axhline(0, color="black", lw=0.6)
-            ax.legend()
-        fig.tight_layout()
+        axes[0].tick_params(labelbottom=False)
+        axes[1].set_xlabel("$x$")
+        legend_below(axes[0], ncol=3)
         ctx.save(fig, lang)
     return {"sigmoid_grad_max": A.sigmoid_grad(torch.zeros(1)).item(),
             "tanh_grad_max": A.tanh_grad(torch.zeros(1)).item()}
@@ -247,8 +254,8 @@ def manifold(ctx):
     x_roll, t_roll, iso, pca = r["x_roll"], r["t_roll"], r["iso"], r["pca"]
     emb, labels, numbers = r["emb"], r["labels"], r["numbers"]
     for lang in LANGS:
-        fig = plt.figure(figsize=(15, 4.2))
-        ax = fig.add_subplot(1, 4, 1, projection="3d")
+        fig, axes = panels(4, cols=2, height=3.1, projections={0: "3d"})
+        ax = axes[0]
         ax.scatter(x_roll[:, 0], x_roll[:, 1], x_roll[:, 2], c=t_roll, s=4, cmap="viridis")
         ax.set_title(tr(lang, f"스위스 롤: 3차원 속 2차원 (TwoNN {numbers['roll_dim']:.1f})",
                         f"swiss roll: 2-D in 3-D (TwoNN {numbers['roll_dim']:.1f})"), fontsize=10)
@@ -258,12 +265,12 @@ def manifold(ctx):
         for i, (emb2, ko, en) in enumerate((
                 (pca, "PCA (선형 사영): 겹친다", "PCA (linear): layers overlap"),
                 (iso, "Isomap: 롤이 펴진다", "Isomap: the roll unrolled"))):
-            ax = fig.add_subplot(1, 4, 2 + i)
+            ax = axes[1 + i]
             ax.scatter(emb2[:, 0], emb2[:, 1], c=t_roll, s=4, cmap="viridis")
             ax.set_title(tr(lang, ko, en), fontsize=10)
             ax.set_xticks([])
             ax.set_yticks([])
-        ax = fig.add_subplot(1, 4, 4)
+        ax = axes[3]
         for d in range(10):
             sel = labels == d
             ax.scatter(emb[sel, 0], emb[sel, 1], s=3, color=plt.cm.tab10(d), label=str(d))
@@ -273,6 +280,5 @@ def manifold(ctx):
                         f"{len(labels)} MNIST images: 784-D to 2-D by t-SNE"), fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
-        fig.tight_layout()
         ctx.save(fig, lang)
     return numbers

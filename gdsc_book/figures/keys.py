@@ -34,6 +34,11 @@ PIPELINE = frozenset({
     f"{PACKAGE}.files", f"{PACKAGE}.errors", PACKAGE,
 })
 DRAWING = frozenset({f"{PACKAGE}.style"})
+# What a figure's declared data goes through (``ctx.load`` lives in the pipeline, so no name
+# leads there): one unit and what it reaches, never the whole module, so a new function in
+# data.py invalidates no computation, while a change to how datasets load invalidates both a
+# computation and its figure.
+DATA_LOADING = (f"{PACKAGE}.data:load",)
 
 
 def module_path(name: str) -> Path | None:
@@ -260,16 +265,18 @@ def function_node(module: str, name: str | None = None, line: int | None = None)
 
 def code_hash(module: str, name: str | None, line: int | None = None,
               exclude: frozenset = PIPELINE, extra: tuple[str, ...] = ()) -> str:
-    """sha256 of the code a function reaches (plus whole modules ``extra``)."""
+    """sha256 of the code a function reaches, plus ``extra``: whole modules (``"pkg.mod"``)
+    or single units and what they reach (``"pkg.mod:name"``)."""
     found = function_node(module, name, line)
     if found is None:
         raise LookupError(f"no function {name or line} in module {module}")
     node, label = found
     start = [(module, node, label)]
     for m in extra:
+        m, _, unit = m.partition(":")
         mod = load_module(m)
         if mod is not None:
-            start += [(m, d, n) for n, d in mod.defs.items()]
+            start += [(m, d, n) for n, d in mod.defs.items() if not unit or n == unit]
     code = reach(start, exclude)
     h = hashlib.sha256()
     for k in sorted(code):

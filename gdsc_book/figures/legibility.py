@@ -12,6 +12,11 @@ import numpy as np
 # measured with Chromium on the built site; a wider figure is shown scaled down to it.
 COLUMN_PX = 688
 MIN_TEXT_PX = 11  # no text smaller than this on the page at that width
+# A 390 px phone (measured the same way): the column leaves 350 px for an image, and a tap
+# opens the figure full-screen (glightbox), 390 px wide, where the reader pinches to zoom.
+PHONE_COLUMN_PX = 350
+PHONE_SCREEN_PX = 390
+PHONE_ZOOM = 2  # the pinch at which a phone's text must reach MIN_TEXT_PX
 MAX_LOG_DECADES = 40  # more is a clamp artefact (an exact 0 set to 1e-300); float64 spans ~20
 
 
@@ -72,12 +77,22 @@ def legibility(fig, width_px: float) -> dict:
     from matplotlib.container import BarContainer
     from matplotlib.ticker import PercentFormatter
 
-    scale = min(1.0, COLUMN_PX / width_px) if width_px else 1.0
+    def shown(column: float):
+        return min(1.0, column / width_px) if width_px else 1.0
+
     sizes = [t.get_fontsize() for t in _shown_texts(fig)]
-    smallest = round(min(sizes) * 4 / 3 * scale, 1) if sizes else None  # pt -> CSS px
+    natural = min(sizes) * 4 / 3 if sizes else None  # pt -> CSS px at the drawn size
+    smallest = round(natural * shown(COLUMN_PX), 1) if sizes else None
+    phone = {}
+    if natural is not None:
+        phone = {"column_px": round(natural * shown(PHONE_COLUMN_PX), 1),
+                 "zoomed_px": round(natural * shown(PHONE_SCREEN_PX) * PHONE_ZOOM, 1)}
     issues = []
     if smallest is not None and smallest < MIN_TEXT_PX:
         issues.append(f"text {smallest} px < {MIN_TEXT_PX} px at the 1280 px column")
+    if phone and phone["zoomed_px"] < MIN_TEXT_PX:
+        issues.append(f"text {phone['zoomed_px']} px < {MIN_TEXT_PX} px on a 390 px phone, "
+                      f"full-screen at {PHONE_ZOOM}x")
     for i, ax in enumerate(fig.axes):
         if not ax.get_visible() or ax.name == "3d":
             continue
@@ -116,4 +131,6 @@ def legibility(fig, width_px: float) -> dict:
                       & (pts[:, 1] > box.y0) & (pts[:, 1] < box.y1)).sum()
             if inside:
                 issues.append(f"{where}: the legend covers {int(inside)} plotted points")
-    return {"width_px": round(width_px, 1), "min_text_px": smallest, "issues": issues}
+    return {"width_px": round(width_px, 1), "min_text_px": smallest,
+            "natural_text_px": None if natural is None else round(natural, 1),
+            "phone": phone, "issues": issues}

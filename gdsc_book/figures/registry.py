@@ -157,7 +157,12 @@ def _figure_key(name: str, budget: str, code: str, params: dict, seed: int,
 
 def figure_code(spec: FigureSpec) -> str:
     """Hash of what the figure shows: its function, what that reaches, and the book style."""
-    return keys.live_code_hash(spec.func, extra=tuple(keys.DRAWING))
+    return keys.live_code_hash(spec.func, extra=_drawing_extra(spec.data))
+
+
+def _drawing_extra(data) -> tuple[str, ...]:
+    """Beyond what the figure function reaches: the book style, and how its data loads."""
+    return tuple(sorted(keys.DRAWING)) + (keys.DATA_LOADING if data else ())
 
 
 def _recorded_shas(rec: dict | None) -> dict:
@@ -174,7 +179,7 @@ def cache_key(spec: FigureSpec, budget: str, data_root=None, record: dict | None
 def compute_key(fn: Callable, kwargs: dict, seed: int, data_shas: dict) -> str:
     """The key of one computation: its code (drawing and pipeline excluded), its arguments,
     the seed and the datasets (with the code that loads them)."""
-    extra = ("gdsc_book.data",) if data_shas else ()
+    extra = keys.DATA_LOADING if data_shas else ()
     code = keys.live_code_hash(fn, exclude=keys.PIPELINE | keys.DRAWING, extra=extra)
     payload = {"function": f"{fn.__module__}:{fn.__qualname__}", "code": code,
                "kwargs": kwargs, "seed": seed, "data": data_shas, "version": __version__}
@@ -546,7 +551,7 @@ def _current_without_import(d: keys.Declared, budget: str, out_root: Path,
         return False
     try:
         shas = _fingerprints(d.data, data_root, _recorded_shas(rec))
-        code = keys.code_hash(d.module, d.function, extra=tuple(keys.DRAWING))
+        code = keys.code_hash(d.module, d.function, extra=_drawing_extra(d.data))
     except (DataError, LookupError):
         return False
     key = _figure_key(d.name, budget, code, rec.get("params", {}), rec.get("seed", 0), shas)
@@ -610,11 +615,61 @@ def build(names=None, budget="full", out_root: Path | str = "docs", data_root=No
     order = {n: i for i, n in enumerate(d.name for d in declared or [])}
     results.sort(key=lambda r: order.get(r.name, len(order)))
     if verbose:
-        print(time_table(results, budget))
+        print(time_table(results, budget, out_root, whole_book=not names))
     return results
 
 
-def time_table(results: list[BuildResult], budget: str) -> str:
+# The book's time budgets on a 2-core CPU (seconds; issue 15, CONTRIBUTING.md).
+BUDGET_NOTHING_CHANGED = 3.0  # `gdsc-book figures` when every figure is current
+BUDGET_REDRAW = 120.0  # every figure redrawn from stored computations (a style change)
+BUDGET_QUICK = 180.0  # `--quick` for the whole book
+BUDGET_CHAPTER1 = 180.0  # chapter 1 at its full budget, computations included
+BUDGET_FULL = 1200.0  # every figure but the long ones at full budget
+
+
+def _record_seconds(out_root: Path, chapter: str | None = None) -> float | None:
+    """A full build's seconds as the records say (computations' own time plus drawing),
+    for one chapter or for every figure but the long ones; None without records."""
+    total, found = 0.0, False
+    for d in keys.declared_figures().values():
+        if (chapter and d.chapter != chapter) or (not chapter and d.long):
+            continue
+        rec = _record(out_root, d.name)
+        if rec is None or rec.get("budget") != "full":
+            return None
+        found = True
+        drawn = rec.get("wall_seconds", 0.0) - sum(
+            c["seconds"] for c in rec.get("computations", []) if not c.get("cached"))
+        total += rec.get("compute_seconds", 0.0) + max(0.0, drawn)
+    return total if found else None
+
+
+def budget_lines(results: list[BuildResult], budget: str, out_root: Path | None = None,
+                 whole_book: bool = False) -> list[str]:
+    """The budgets this run measured, each with its limit: what kind of run it was decides
+    which (nothing changed, a redraw, the quick book), and the records give a full build."""
+    wall = sum(r.seconds for r in results)
+    rows = []
+    built = [r for r in results if r.status == "built"]
+    if whole_book and budget == "quick":
+        rows.append(("--quick, whole book", wall, BUDGET_QUICK))
+    elif whole_book and results and not built:
+        rows.append(("rerun with nothing changed", wall, BUDGET_NOTHING_CHANGED))
+    elif whole_book and built and all(r.computed == 0 for r in built):
+        rows.append(("redraw from stored computations", wall, BUDGET_REDRAW))
+    if out_root is not None and budget == "full":
+        for label, seconds, limit in (
+                ("chapter 1, full (records)", _record_seconds(out_root, "ch01"),
+                 BUDGET_CHAPTER1),
+                ("all but long, full (records)", _record_seconds(out_root), BUDGET_FULL)):
+            if seconds is not None:
+                rows.append((label, seconds, limit))
+    return [f"{label:<32} {sec:>8.1f} s  budget {limit:>6.0f} s  "
+            f"{'ok' if sec <= limit else 'OVER'}" for label, sec, limit in rows]
+
+
+def time_table(results: list[BuildResult], budget: str, out_root: Path | None = None,
+               whole_book: bool = False) -> str:
     """Seconds per figure: wall, CPU (this process, all threads), in computations that ran,
     and how many stored computations were reused; the load average says how busy it was."""
     import os
@@ -630,6 +685,8 @@ def time_table(results: list[BuildResult], budget: str) -> str:
     lines.append(f"{'total (' + budget + ')':<{width}}  {'':<7} "
                  f"{sum(r.seconds for r in results):>8.1f} {sum(r.cpu for r in results):>8.1f} "
                  f"{sum(r.computed for r in results):>9.1f}")
+    lines += budget_lines(results, budget, out_root, whole_book)
     if hasattr(os, "getloadavg"):
-        lines.append(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        lines.append(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+                     f"(wall times on a busy machine overstate the budgets; cpu s do not)")
     return "\n".join(lines)
