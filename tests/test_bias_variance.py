@@ -24,6 +24,27 @@ def test_fit_works_on_stacks_of_training_sets():
     assert np.allclose(stacked, one)
 
 
+def test_ridge_penalizes_legendre_coefficients():
+    """The page's description: minimize Σ(f(xᵢ) − yᵢ)² + λ‖w‖², f = Σ w_k P_k(2x − 1), P_0 included.
+
+    The same λ on monomial coefficients (f = Σ c_k x^k) is a different regularizer: another fit.
+    """
+    rng = np.random.default_rng(0)
+    x, y = bv.sample(25, 0.3, rng)
+    lam, degree = 1e-3, 12
+    phi = np.stack([np.polynomial.Legendre.basis(k)(2 * x - 1) for k in range(degree + 1)], 1)
+    # ridge as least squares on [Φ; √λ I] w ≈ [y; 0], written independently of bv.fit
+    aug = np.vstack([phi, np.sqrt(lam) * np.eye(degree + 1)])
+    w = np.linalg.lstsq(aug, np.concatenate([y, np.zeros(degree + 1)]), rcond=None)[0]
+    assert np.allclose(bv.fit(x, y, degree, ridge=lam), w, atol=1e-8)
+    mono = np.vander(x, degree + 1, increasing=True)
+    aug = np.vstack([mono, np.sqrt(lam) * np.eye(degree + 1)])
+    c = np.linalg.lstsq(aug, np.concatenate([y, np.zeros(degree + 1)]), rcond=None)[0]
+    xs = np.linspace(0, 1, 200)
+    gap = np.abs(bv.predict(w, xs) - np.vander(xs, degree + 1, increasing=True) @ c).max()
+    assert gap > 0.05, gap
+
+
 def test_underfit_and_overfit_on_one_training_set():
     """The page's picture: degree 1 underfits, degree 3 fits, degree 9 interpolates 10 points."""
     curve, _, _ = bv.fit_curve(range(10), n_train=10, seed=0)

@@ -53,6 +53,79 @@ def test_the_slides_penalty_has_a_factor_two():
     assert torch.allclose(w_penalty, w_torch_2lam, atol=1e-7)  # ... by exactly the factor 2
 
 
+def _steps(opt_cls, penalty: float, steps: int = 1, **kw):
+    """``steps`` steps of ``opt_cls`` on L(w) + (penalty/2)‖w‖², L = ½‖Xw − y‖²/n; returns w0, w."""
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(8, 5, generator=g), torch.randn(8, generator=g)
+    w = torch.randn(5, generator=g, requires_grad=True)
+    w0 = w.detach().clone()
+    opt = opt_cls([w], **kw)
+    for _ in range(steps):
+        loss = 0.5 * ((x @ w - y) ** 2).mean() + 0.5 * penalty * w.pow(2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return w0, w.detach().clone(), x, y
+
+
+def test_l2_penalty_equals_weight_decay_for_sgd_only():
+    """The page's condition: (λ/2)‖w‖² ≡ decay by (1 − ηλ) holds for SGD, not for Adam.
+
+    Loshchilov & Hutter 2019: Adam divides the penalty's gradient λw by √v̂ like every other
+    gradient, so the L2 penalty no longer shrinks w by (1 − ηλ); AdamW decouples the decay.
+    """
+    lr, lam = 0.03, 0.1
+    # plain SGD: the penalty, SGD(weight_decay=λ) and the decoupled decay (1 − ηλ)w − η∇L agree
+    w0, w_pen, x, y = _steps(torch.optim.SGD, lam, lr=lr)
+    _, w_wd, _, _ = _steps(torch.optim.SGD, 0.0, lr=lr, weight_decay=lam)
+    grad = x.T @ (x @ w0 - y) / len(y)
+    assert torch.allclose(w_pen, w_wd, atol=1e-7)
+    assert torch.allclose(w_pen, (1 - lr * lam) * w0 - lr * grad, atol=1e-7)
+    # with momentum torch's weight_decay is still the penalty's gradient, over many steps
+    _, w_pen_m, _, _ = _steps(torch.optim.SGD, lam, steps=20, lr=lr, momentum=0.9)
+    _, w_wd_m, _, _ = _steps(torch.optim.SGD, 0.0, steps=20, lr=lr, momentum=0.9, weight_decay=lam)
+    assert torch.allclose(w_pen_m, w_wd_m, atol=1e-6)
+
+    # Adam: the penalty (= torch's Adam(weight_decay=λ)) is not the decay formula ...
+    eps = 1e-8
+    _, w_adam_pen, _, _ = _steps(torch.optim.Adam, lam, lr=lr, eps=eps)
+    _, w_adam_wd, _, _ = _steps(torch.optim.Adam, 0.0, lr=lr, eps=eps, weight_decay=lam)
+    assert torch.allclose(w_adam_pen, w_adam_wd, atol=1e-7)
+    g_pen = grad + lam * w0  # Adam's first step is lr · ĝ/(|ĝ| + ε): the decay is normalized away
+    assert torch.allclose(w_adam_pen, w0 - lr * g_pen / (g_pen.abs() + eps), atol=1e-6)
+    decoupled = (1 - lr * lam) * w0 - lr * grad / (grad.abs() + eps)
+    assert (w_adam_pen - decoupled).abs().max() > 1e-3
+    # ... and AdamW's decoupled decay is exactly (1 − ηλ)w − η·(Adam's step on L alone)
+    _, w_adamw, _, _ = _steps(torch.optim.AdamW, 0.0, lr=lr, eps=eps, weight_decay=lam)
+    assert torch.allclose(w_adamw, decoupled, atol=1e-6)
+
+
+def test_dropout_prediction_is_the_subnetwork_average():
+    """Dropout before a linear head: eval logits = mask-weighted mean of all 2ⁿ subnetworks' logits.
+
+    Hence eval softmax = the subnetworks' normalized geometric mean (Srivastava et al. 2014), while
+    the arithmetic mean of their probabilities differs: the page's "exact here, approximate deeper".
+    """
+    import itertools
+
+    torch.manual_seed(0)
+    n, p = 6, 0.5
+    m = MLP(4, widths=(n,), num_classes=3, dropout=p).eval()
+    x = torch.randn(5, 4)
+    h = m.body(x)  # eval: no dropout
+    logits, logp, probs = 0.0, 0.0, 0.0
+    for mask in itertools.product((0.0, 1.0), repeat=n):
+        mask = torch.tensor(mask)
+        prob_mask = (1 - p) ** mask.sum() * p ** (n - mask.sum())
+        z = m.head(h * mask / (1 - p))  # one thinned subnetwork, scaled as nn.Dropout does
+        logits = logits + prob_mask * z
+        logp = logp + prob_mask * torch.log_softmax(z, dim=1)
+        probs = probs + prob_mask * torch.softmax(z, dim=1)
+    assert torch.allclose(logits, m(x), atol=1e-5)
+    assert torch.allclose(torch.softmax(logp, dim=1), torch.softmax(m(x), dim=1), atol=1e-5)
+    assert (probs - torch.softmax(m(x), dim=1)).abs().max() > 1e-3
+
+
 def test_weight_decay_shrinks_weights_in_training():
     torch.manual_seed(0)
     x, y = torch.randn(256, 1, 4, 4), torch.randint(0, 10, (256,))
