@@ -7,6 +7,7 @@
   (``figures/ch01_tpe.ko.svg`` on a Korean page, ``.en.svg`` on an English one).
 - ``{{ calc("mlp_params", 784, 10) }}`` prints an exercise answer that is derived rather than
   measured (``gdsc_book.exercises``), so answers are computed, never typed.
+- ``{{ playground() }}`` puts chapter 4's live demo (an MLP trained in the browser) in a page.
 - ``{{ provenance() }}`` says what the page's numbers were verified with.
 """
 
@@ -88,6 +89,13 @@ def define_env(env) -> None:
         return (f'<figure class="book-figure" markdown="span">\n'
                 f'![{alt}]({src}){style}\n<figcaption markdown="span">{cap}</figcaption>\n'
                 f"</figure>")
+
+    @env.macro
+    def playground() -> str:
+        """Chapter 4's live demo (gdsc_book.playground_page), fed from its figure record."""
+        from gdsc_book import playground_page
+
+        return playground_page.html_block(record("ch04_playground")["numbers"], _lang(env))
 
     @env.macro
     def provenance() -> str:
