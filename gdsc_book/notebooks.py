@@ -157,7 +157,13 @@ def render_macros(site: Site, slug: str, lang: str, text: str) -> str:
         cap = caption.replace("\n", " ")
         return f"![{cap}]({site.site_url}{prefix}figures/{stem}.{ext})\n\n*{cap}*"
 
-    macros = dict(env.macros, figure=figure)
+    def playground():
+        # The live demo needs the site's script, which a notebook does not run: link to it.
+        from gdsc_book import playground_page
+
+        return playground_page.web_link(site.site_url + url, lang)
+
+    macros = dict(env.macros, figure=figure, playground=playground)
     jenv = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     try:
         return jenv.from_string(text).render(**macros)

@@ -25,6 +25,7 @@ LABELS = {
         "seed": "초기값 번호", "curve": "훈련 손실 (단계마다)",
         "map": "결정 경계 그림: 배경색은 모델이 말하는 클래스 1의 확률, 점은 훈련 데이터",
         "class0": "클래스 0", "class1": "클래스 1",
+        "web": "▶ 놀이터는 웹판에서 브라우저로 돌아갑니다",
     },
     "en": {
         "aria": "An MLP trained in your browser", "data": "Data", "xor": "XOR",
@@ -39,8 +40,14 @@ LABELS = {
         "map": "Decision map: the background is the model's probability of class 1, the dots "
                "are the training data",
         "class0": "class 0", "class1": "class 1",
+        "web": "▶ The playground runs in your browser on the web edition",
     },
 }
+
+
+def web_link(page_url: str, lang: str) -> str:
+    """Where a notebook, which runs no page script, shows the playground: a link to the page."""
+    return f"[{LABELS[lang]['web']}]({page_url})"
 
 
 def _select(key: str, label: str, options: list[tuple[str, str]], chosen) -> str:
