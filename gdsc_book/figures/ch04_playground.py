@@ -23,7 +23,7 @@ from gdsc_book.style import COLORS, LANGS, log_ticks, tr
 CLASS_COLORS = (COLORS[0], COLORS[1])
 GRID = 120
 MAPS = ("xor", "spirals_deep")  # the two runs whose decision maps are drawn
-EVERY = 10  # the loss curves keep every 10th step (the numbers below use every step)
+EVERY = 40  # the loss curves keep every 40th step (the numbers below use every step)
 
 
 def _runs(run, steps):
