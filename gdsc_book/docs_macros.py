@@ -13,6 +13,7 @@
   measured (``gdsc_book.exercises``), so answers are computed, never typed.
 - ``{{ cite("lecun1998", "linear_error", ".1%") }}`` prints a number from the literature
   (``gdsc_book.literature``, each with its source); ``{{ reference("lecun1998") }}`` the source.
+- ``{{ playground() }}`` puts chapter 4's live demo (an MLP trained in the browser) in a page.
 - ``{{ provenance() }}`` says what the page's numbers were verified with.
 """
 
@@ -123,6 +124,13 @@ def define_env(env) -> None:
                 f'<div class="book-interactive__stage"><p class="book-interactive__status">'
                 f"{loading}</p></div>\n"
                 f'<p class="book-interactive__caption" markdown="span">{cap}</p>\n</div>')
+
+    @env.macro
+    def playground() -> str:
+        """Chapter 4's live demo (gdsc_book.playground_page), fed from its figure record."""
+        from gdsc_book import playground_page
+
+        return playground_page.html_block(record("ch04_playground")["numbers"], _lang(env))
 
     @env.macro
     def provenance() -> str:

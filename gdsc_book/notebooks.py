@@ -190,7 +190,13 @@ def render_macros(site: Site, slug: str, lang: str, text: str) -> str:
         label = {"ko": "사이트에서 직접 움직여 볼 수 있습니다", "en": "Explore it on the site"}[lang]
         return f"*[{label}]({site.page_url(slug, lang)})*"
 
-    macros = dict(env.macros, figure=figure, explorable=explorable)
+    def playground():
+        # The live demo needs the site's script, which a notebook does not run: link to it.
+        from gdsc_book import playground_page
+
+        return playground_page.web_link(site.site_url + url, lang)
+
+    macros = dict(env.macros, figure=figure, explorable=explorable, playground=playground)
     jenv = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     try:
         return jenv.from_string(text).render(**macros)
