@@ -234,7 +234,11 @@ def test_width_four_relu_network_built_by_hand_is_the_interpolant():
 
 def test_square_activation_deep_narrow_beats_any_shallow_square_network():
     from gdsc_book.approximation import (
-        best_quadratic_error, chebyshev_coefficients, square_horner_net, square_net)
+        best_quadratic_error,
+        chebyshev_coefficients,
+        square_horner_net,
+        square_net,
+    )
     from tests.pages import says
 
     says(UA_PAGE, ko=r"$\sigma(t) = t^2$ 같은 다항식", en=r"A polynomial activation such as $\sigma(t) = t^2$ qualifies")
