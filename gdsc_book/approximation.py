@@ -102,15 +102,25 @@ def interpolant_net(width: int, f: Callable = target, lo: float = DOMAIN[0],
     knots = np.linspace(lo, hi, width + 1)
     values = f(knots)
     slopes = np.diff(values) / np.diff(knots)
-    model = relu_net(width)
+    # float64 weights: rounding them to float32 adds an error of its own that, at width 256,
+    # pushes the sup error past the h^2 max|f''| / 8 bound that the exact interpolant obeys
+    model = relu_net(width).double()
     lin = model.body[1]
     with torch.no_grad():
         lin.weight.fill_(1.0)
-        lin.bias.copy_(torch.as_tensor(-knots[:-1], dtype=torch.float32))
-        model.head.weight.copy_(torch.as_tensor(np.diff(slopes, prepend=0.0),
-                                                dtype=torch.float32).unsqueeze(0))
+        lin.bias.copy_(torch.as_tensor(-knots[:-1]))
+        model.head.weight.copy_(torch.as_tensor(np.diff(slopes, prepend=0.0)).unsqueeze(0))
         model.head.bias.fill_(float(values[0]))
     return model
+
+
+def interpolation_bound(intervals: int, f2_max: float = 4 * math.pi ** 2,
+                        lo: float = DOMAIN[0], hi: float = DOMAIN[1]) -> float:
+    """``h^2 max|f''| / 8`` for ``intervals`` equal intervals: the interpolant's sup error bound.
+
+    ``f2_max`` defaults to the chapter's target, whose ``f'' = -4 pi^2 sin(2 pi x)``.
+    """
+    return ((hi - lo) / intervals) ** 2 * f2_max / 8
 
 
 def unit_pieces(model: MLP, x: torch.Tensor) -> tuple[torch.Tensor, float]:
@@ -280,3 +290,131 @@ def is_monotone(model: nn.Module, n: int = 2001, lo: float = DOMAIN[0],
         d = np.diff(copy.deepcopy(model).double()(x)[:, 0].numpy())
     tol = 1e-12
     return bool((d >= -tol).all() or (d <= tol).all())
+
+
+def monotone_floor(f: Callable = target, n: int = 20001, lo: float = DOMAIN[0],
+                   hi: float = DOMAIN[1]) -> float:
+    """The best sup error any monotone function can reach: half of ``f``'s largest drop or rise.
+
+    A width-1 ReLU network is a composition of monotone maps, hence monotone, so it can never
+    get closer to ``f`` than this, however deep.
+    """
+    v = f(np.linspace(lo, hi, n))
+    return float(min(max(np.maximum.accumulate(v) - v), max(v - np.minimum.accumulate(v))) / 2)
+
+
+# ---------------------------------------------------------------- deep and narrow, by hand
+
+
+def narrow_relu_interpolant(depth: int, f: Callable = target, lo: float = DOMAIN[0],
+                            hi: float = DOMAIN[1]) -> MLP:
+    """A width-4 ReLU network with ``depth`` hidden layers that interpolates ``f`` at
+    ``2 depth + 2`` equally spaced knots: Kidger & Lyons's width ``d + D + 2 = 4``, built by hand.
+
+    Each layer keeps four units: ``u = x - lo`` carries the input forward (it stays >= 0 on the
+    domain, so its ReLU is the identity), ``v = M + partial sum`` carries the output built so
+    far (``M`` keeps it >= 0), and two hinges ``ReLU(x - t_i)`` make the next two bends; the
+    next layer adds the hinges, times their change of slope, into ``v``. The result is the
+    piecewise linear interpolant with ``2 depth + 1`` intervals, so the sup error falls like
+    ``1 / depth^2``: width stays 4, depth does the work.
+    """
+    if depth < 1:
+        raise ValueError("depth must be at least 1")
+    knots = np.linspace(lo, hi, 2 * depth + 2)
+    values = f(knots)
+    slopes = np.diff(values) / np.diff(knots)
+    bends = np.diff(slopes)  # change of slope at the interior knots t_1 .. t_{2 depth}
+    inner = knots[1:-1]
+    # the partial sums sum_{i<=j} c_i ReLU(x - t_i) are piecewise linear with kinks at the
+    # knots: their smallest value over the knots is their minimum over the domain
+    hinge = np.maximum(knots[:, None] - inner[None, :], 0.0) * bends[None, :]
+    offset = 1.0 + max(0.0, -np.cumsum(hinge, axis=1).min())
+    model = MLP(1, widths=(4,) * depth, num_classes=1, activation="relu").double()
+    layers = _linears(model)
+    with torch.no_grad():
+        first = layers[0]
+        first.weight.copy_(torch.tensor([[1.0], [0.0], [1.0], [1.0]]))
+        first.bias.copy_(torch.tensor([-lo, offset, -inner[0], -inner[1]]))
+        for ell, lin in enumerate(layers[1:], start=1):
+            c1, c2 = bends[2 * ell - 2], bends[2 * ell - 1]
+            lin.weight.copy_(torch.tensor([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, c1, c2],
+                                           [1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]]))
+            lin.bias.copy_(torch.tensor([0.0, 0.0, lo - inner[2 * ell], lo - inner[2 * ell + 1]]))
+        model.head.weight.copy_(torch.tensor([[slopes[0], 1.0, bends[-2], bends[-1]]]))
+        model.head.bias.fill_(float(values[0] - offset))
+    return model
+
+
+class Square(nn.Module):
+    """The polynomial activation ``sigma(t) = t^2``."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * x
+
+
+def square_net(widths) -> MLP:
+    """An MLP with ``sigma(t) = t^2`` after every hidden layer (default init)."""
+    model = MLP(1, widths=tuple(widths), num_classes=1, activation="relu")
+    for i, m in enumerate(model.body):
+        if isinstance(m, nn.ReLU):
+            model.body[i] = Square()
+    return model
+
+
+def square_horner_net(coeffs) -> MLP:
+    """A width-4 network with ``sigma(t) = t^2`` that computes the polynomial ``coeffs`` exactly.
+
+    ``coeffs`` are ``a_0 .. a_n`` (lowest degree first); the network has ``n`` hidden layers.
+    Squares give products, ``x = ((x+1)^2 - (x-1)^2) / 4`` and
+    ``s x = ((s+x)^2 - (s-x)^2) / 4``, so each layer runs one Horner step ``s <- s x + a``:
+    a polynomial activation, and yet deep narrow networks reach every polynomial (and by
+    Weierstrass every continuous function), which one hidden layer of any width cannot.
+    """
+    a = np.asarray(coeffs, dtype=float)
+    n = len(a) - 1
+    if n < 1:
+        raise ValueError("need a polynomial of degree at least 1")
+    model = square_net((4,) * n).double()
+    layers = _linears(model)
+    # from the squares (q1, q2, q3, q4) of a layer: x = (q1 - q2)/4 and s x = (q3 - q4)/4
+    x_row = torch.tensor([0.25, -0.25, 0.0, 0.0], dtype=torch.float64)
+    sx_row = torch.tensor([0.0, 0.0, 0.25, -0.25], dtype=torch.float64)
+    with torch.no_grad():
+        layers[0].weight.copy_(torch.tensor([[1.0], [1.0], [1.0], [-1.0]]))
+        layers[0].bias.copy_(torch.tensor([1.0, -1.0, a[n], a[n]]))
+        for k, lin in enumerate(layers[1:], start=1):
+            coef = a[n - k]  # s_k = s_{k-1} x + a_{n-k}, read from the previous layer's squares
+            lin.weight.copy_(torch.stack([x_row, x_row, sx_row + x_row, sx_row - x_row]))
+            lin.bias.copy_(torch.tensor([1.0, -1.0, coef, coef]))
+        model.head.weight.copy_(sx_row.unsqueeze(0))
+        model.head.bias.fill_(float(a[0]))
+    return model
+
+
+def chebyshev_coefficients(degree: int, f: Callable = target, lo: float = DOMAIN[0],
+                           hi: float = DOMAIN[1]) -> np.ndarray:
+    """Power-basis coefficients (lowest first) of ``f``'s Chebyshev interpolant of ``degree``."""
+    from numpy.polynomial import Chebyshev, Polynomial
+
+    cheb = Chebyshev.interpolate(f, degree, domain=[lo, hi])
+    return cheb.convert(kind=Polynomial, domain=[lo, hi], window=[lo, hi]).coef
+
+
+def best_quadratic_error(f: Callable = target, n: int = 2001, lo: float = DOMAIN[0],
+                         hi: float = DOMAIN[1]) -> float:
+    """The smallest sup error of any quadratic on a grid (a linear program in ``a, b, c, t``).
+
+    A one-hidden-layer network with ``sigma(t) = t^2`` is ``sum_i c_i (w_i x + b_i)^2 + c_0``, a
+    quadratic, whatever its width: it can never beat this.
+    """
+    from scipy.optimize import linprog
+
+    x = np.linspace(lo, hi, n)
+    v = f(x)
+    basis = np.stack([np.ones_like(x), x, x * x], axis=1)
+    # minimise t subject to |v - basis @ coef| <= t
+    a_ub = np.block([[basis, -np.ones((n, 1))], [-basis, -np.ones((n, 1))]])
+    b_ub = np.concatenate([v, -v])
+    res = linprog(np.array([0.0, 0.0, 0.0, 1.0]), A_ub=a_ub, b_ub=b_ub,
+                  bounds=[(None, None)] * 3 + [(0, None)], method="highs")
+    return float(res.x[-1])

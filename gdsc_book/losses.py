@@ -57,8 +57,8 @@ def negative_log_likelihood(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tenso
     return -log_likelihood(y_hat, y).mean()
 
 
-def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """``H(y, ŷ) = −(1/N) Σ_i Σ_d y_i^(d) log ŷ_i^(d)`` with ``ŷ = softmax(logits)``.
+def per_example_cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``H(y_i, ŷ_i) = −Σ_d y_i^(d) log ŷ_i^(d)``, one value per example, ``ŷ = softmax(logits)``.
 
     ``y`` is one-hot (or any probability vector); integer labels are turned into one-hot.
     ``log ŷ`` comes from :func:`log_softmax` so a confident wrong answer gives a large finite
@@ -66,7 +66,22 @@ def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """
     if not y.is_floating_point():
         y = one_hot(y, logits.shape[-1]).to(logits.dtype)
-    return -(y * log_softmax(logits)).sum(dim=-1).mean()
+    return -(y * log_softmax(logits)).sum(dim=-1)
+
+
+def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The training loss ``(1/N) Σ_i H(y_i, ŷ_i)``: the batch mean of the per-example ``H``."""
+    return per_example_cross_entropy(logits, y).mean()
+
+
+def entropy(p: torch.Tensor) -> torch.Tensor:
+    """``H(p) = −Σ_d p^(d) log p^(d)`` per row (``0 log 0 = 0``: a one-hot row has entropy 0)."""
+    return -torch.special.xlogy(p, p).sum(dim=-1)
+
+
+def kl_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """``D_KL(p ‖ q) = Σ_d p^(d) log(p^(d) / q^(d))`` per row: ``H(p, q) − H(p)``."""
+    return (torch.special.xlogy(p, p) - torch.special.xlogy(p, q)).sum(dim=-1)
 
 
 def mse_on_probabilities(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

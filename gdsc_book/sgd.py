@@ -13,6 +13,8 @@ Everything here is NumPy on one or two parameters, so a reader can watch each st
 - :func:`pl_function` and :func:`gd_1d`: :math:`x^2 + 3\\sin^2 x`, Polyak–Łojasiewicz but not
   convex (Karimi, Nutini & Schmidt 2016), so GD converges linearly anyway.
 - :class:`TwoMinima`: a sharp and a flat minimum; large steps with noise settle in the flat one.
+- :class:`TiltedDoubleWell`: a non-convex loss averaged over examples, each of which tilts it;
+  small minibatches tilt it enough to erase its local minimum, so SGD leaves it and GD does not.
 - :func:`overfit_run`: a real MNIST run whose training loss falls while its test loss turns up.
 """
 
@@ -104,10 +106,14 @@ class LinearRegression2D:
                         - full) ** 2) for _ in range(trials)]
         return float(np.mean(errs))
 
-    def per_example_variance(self, theta) -> float:
+    def per_example_gradients(self, theta) -> np.ndarray:
+        """The gradient of every example's loss, shape (n, 2); their mean is :meth:`grad`."""
         r = theta[0] * self.x + theta[1] - self.y
-        g = np.stack([2 * r * self.x, 2 * r], axis=1)
-        return float(np.sum(np.var(g, axis=0, ddof=1)))
+        return np.stack([2 * r * self.x, 2 * r], axis=1)
+
+    def per_example_variance(self, theta) -> float:
+        """``s2 = (1/n) sum_i ||g_i - mean g||^2``: the ``1/n`` that ``s2/B * (n-B)/(n-1)`` needs."""
+        return float(np.sum(np.var(self.per_example_gradients(theta), axis=0)))
 
 
 def descend(problem: LinearRegression2D, theta0, lr: float | Schedule, steps: int,
@@ -303,6 +309,90 @@ class TwoMinima:
         grid = np.linspace(self.sharp_at, self.flat_at, 2001)
         barrier = grid[np.argmax(self.loss(grid))]
         return np.asarray(x) > barrier
+
+
+# ---------------------------------------------------------------- escaping a local minimum
+
+
+WELL_VANISHES = 2 / (3 * np.sqrt(3))  # largest |θ³ − θ| slope a well of (θ²−1)²/4 survives
+
+
+@dataclass
+class TiltedDoubleWell:
+    """A non-convex loss that is a mean over examples: :math:`L(\\theta) = (\\theta^2-1)^2/4 + s\\theta`.
+
+    Example ``i`` adds its own tilt: :math:`\\ell_i(\\theta) = L(\\theta) + \\varepsilon_i\\theta` with
+    :math:`\\sum_i \\varepsilon_i = 0`, so the full loss is exactly ``L`` and a minibatch's loss is
+    ``L`` tilted by the batch mean :math:`\\bar\\varepsilon_\\mathcal{B}`. With ``s > 0`` the left
+    well is the global minimum and the right one a local minimum; a minibatch whose total
+    slope ``s + mean(eps[B])`` exceeds :data:`WELL_VANISHES` has no minimum on the right at all.
+    """
+
+    eps: np.ndarray
+    tilt: float = 0.25
+
+    @classmethod
+    def make(cls, n: int = 200, spread: float = 2.0, tilt: float = 0.25,
+             seed: int = 0) -> TiltedDoubleWell:
+        e = np.random.default_rng(seed).normal(0.0, spread, n)
+        return cls(e - e.mean(), tilt)  # centred: the minibatch losses average to L exactly
+
+    @property
+    def n(self) -> int:
+        return len(self.eps)
+
+    def _slope(self, idx):
+        return self.tilt + (0.0 if idx is None else float(np.mean(self.eps[idx])))
+
+    def loss(self, theta, idx=None):
+        """:math:`L(\\theta \\mid \\mathcal{B})`, the mean of the batch's example losses."""
+        theta = np.asarray(theta, dtype=float)
+        return (theta ** 2 - 1) ** 2 / 4 + self._slope(idx) * theta
+
+    def example_losses(self, theta) -> np.ndarray:
+        """Every :math:`\\ell_i(\\theta)` (rows: examples), to check that their mean is ``L``."""
+        theta = np.asarray(theta, dtype=float)
+        return (theta ** 2 - 1) ** 2 / 4 + (self.tilt + self.eps[:, None]) * theta
+
+    def minima(self, idx=None) -> np.ndarray:
+        """The local minima of ``L(θ|B)`` (one or two), from the roots of θ³ − θ + slope."""
+        r = np.roots([1.0, 0.0, -1.0, self._slope(idx)])
+        r = np.sort(r[np.abs(r.imag) < 1e-9].real)
+        return r if len(r) == 1 else r[[0, -1]]
+
+    def has_local_minimum(self, idx=None) -> bool:
+        """Does ``L(θ|B)`` keep a minimum in the right well? (Such a minimum lies beyond 1/√3.)"""
+        return bool(self.minima(idx)[-1] > 1 / np.sqrt(3))
+
+    def runs(self, theta0: float, lr: float | Schedule, steps: int, batch_size: int | None,
+             runs: int = 200, seed: int = 0) -> np.ndarray:
+        """``runs`` independent GD (``batch_size=None``) or minibatch SGD chains; paths (steps+1, runs).
+
+        Each chain draws its own minibatches epoch by epoch without replacement, as
+        :func:`minibatches` does; ``batch_size`` must divide ``n`` so every batch is full.
+        """
+        eta = as_schedule(lr)
+        if batch_size is not None and self.n % batch_size:
+            raise ValueError(f"batch_size {batch_size} must divide n = {self.n}")
+        rng = np.random.default_rng(seed)
+        theta = np.full(runs, float(theta0))
+        path = np.empty((steps + 1, runs))
+        path[0] = theta
+        per_epoch = 1 if batch_size is None else self.n // batch_size
+        tilts = np.zeros((runs, 1))
+        for t in range(steps):
+            if batch_size is not None and t % per_epoch == 0:
+                perm = rng.permuted(np.tile(np.arange(self.n), (runs, 1)), axis=1)
+                tilts = self.eps[perm].reshape(runs, per_epoch, batch_size).mean(axis=2)
+            g = theta ** 3 - theta + self.tilt + tilts[:, t % per_epoch]
+            theta = theta - eta(t) * g
+            path[t + 1] = theta
+        return path
+
+
+def linear_decay(lr: float, steps: int) -> Schedule:
+    """:math:`\\eta_t = \\eta_0 (1 - t/T)`: large steps first, none at the end, so runs settle."""
+    return lambda t: lr * (1 - t / steps)
 
 
 # ---------------------------------------------------------------- optimization ≠ learning

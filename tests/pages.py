@@ -62,3 +62,16 @@ def record_numbers(name: str) -> dict:
     if not path.exists():
         pytest.skip(f"no full-budget record {path.name}: run `gdsc-book figures {name}`")
     return json.loads(path.read_text(encoding="utf-8"))["numbers"]
+
+
+def page(slug: str, lang: str) -> str:
+    """The Markdown source of a chapter in ``lang`` ("ko" or "en")."""
+    return (DOCS / (f"{slug}.md" if lang == "ko" else f"{slug}.en.md")).read_text(encoding="utf-8")
+
+
+def says(slug: str, **by_lang: str | tuple[str, ...]) -> None:
+    """Each language's page states its snippets (``ko=(...), en=(...)``; a bare string is one)."""
+    for lang, snippets in by_lang.items():
+        text = " ".join(page(slug, lang).split())  # line breaks inside a sentence do not count
+        for s in (snippets,) if isinstance(snippets, str) else snippets:
+            assert " ".join(s.split()) in text, f"{slug} ({lang}) no longer says {s!r}"

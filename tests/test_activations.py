@@ -56,3 +56,26 @@ def test_gradient_peaks_the_figure_quotes():
     assert A.sigmoid_grad(X).max().item() == pytest.approx(0.25, abs=1e-12)
     assert A.tanh_grad(X).max().item() == pytest.approx(1.0, abs=1e-12)
     assert X[A.sigmoid_grad(X).argmax()].abs().item() < 1e-9
+
+
+def test_tanh_derivation_steps_on_the_page_are_each_true():
+    """Every equality of the page's derivation, checked symbolically; and the old, wrong step."""
+    import sympy as sp
+
+    from tests.pages import says
+
+    step = r"\tanh(x) = \frac{1 - e^{-2x}}{1 + e^{-2x}} = \frac{2}{1 + e^{-2x}} - 1 = 2\sigma(2x) - 1"
+    says("ch04-nonlinear", ko=(step, "$e^{-x}$를 곱하면"), en=(step, "by\n$e^{-x}$ gives"))
+    x = sp.symbols("x", real=True)
+    sigma = lambda t: 1 / (1 + sp.exp(-t))  # noqa: E731
+    chain = [sp.tanh(x), (sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x)),
+             (1 - sp.exp(-2 * x)) / (1 + sp.exp(-2 * x)), 2 / (1 + sp.exp(-2 * x)) - 1,
+             2 * sigma(2 * x) - 1]
+    for a, b in zip(chain, chain[1:]):
+        assert sp.simplify((a - b).rewrite(sp.exp)) == 0
+    # multiplying numerator and denominator of the definition by e^{-x} is the slide's form ...
+    num, den = sp.exp(x) - sp.exp(-x), sp.exp(x) + sp.exp(-x)
+    assert sp.simplify(sp.expand(num * sp.exp(-x)) - (1 - sp.exp(-2 * x))) == 0
+    assert sp.simplify(sp.expand(den * sp.exp(-x)) - (1 + sp.exp(-2 * x))) == 0
+    # ... whereas by e^{x} (what the page used to say) it is (e^{2x} - 1)/(e^{2x} + 1)
+    assert sp.simplify(sp.expand(num * sp.exp(x)) - (1 - sp.exp(-2 * x))) != 0

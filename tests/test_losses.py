@@ -164,3 +164,76 @@ def test_recorded_curve_numbers_back_the_page():
         assert rec[f"log_loss_label{label}"]["min_second_derivative"] > 0
     surf = _record("ch03_loss_surface")
     assert surf["mse_min_hessian_eig"] < 0 < surf["ce_min_hessian_eig"] + 1e-12
+
+
+# ---------------------------------------------------------------- issue 17: what H is, and KL
+
+CLS_PAGE = "ch03-classification"
+
+
+def test_h_is_per_example_and_the_loss_is_its_batch_mean(batch):
+    from tests.pages import says
+
+    says(CLS_PAGE, ko=r"= \frac{1}{N} \sum_{i=1}^{N} H(\mathbf{y}_i, \hat{\mathbf{y}}_i)",
+         en=r"= \frac{1}{N} \sum_{i=1}^{N} H(\mathbf{y}_i, \hat{\mathbf{y}}_i)")
+    logits, labels = batch
+    per = L.per_example_cross_entropy(logits, labels)
+    assert per.shape == labels.shape
+    assert torch.allclose(per, F.cross_entropy(logits, labels, reduction="none"))
+    assert torch.allclose(L.cross_entropy(logits, labels), per.mean())
+
+
+def test_cross_entropy_is_entropy_plus_kl_and_kl_for_one_hot_labels(batch):
+    from tests.pages import says
+
+    says(CLS_PAGE, ko=("쿨백–라이블러 발산(Kullback–Leibler divergence)",
+                       r"H(\mathbf{y}) + D_{\mathrm{KL}}(\mathbf{y} \,\|\, \hat{\mathbf{y}})"),
+         en=("Kullback–Leibler divergence", r"H(\mathbf{y}) + D_{\mathrm{KL}}(\mathbf{y} \,\|\, \hat{\mathbf{y}})"))
+    logits, labels = batch
+    q = L.softmax(logits)
+    p = L.softmax(torch.randn(logits.shape, generator=torch.Generator().manual_seed(1),
+                              dtype=torch.float64))
+    ce = L.per_example_cross_entropy(logits, p)
+    assert torch.allclose(ce, L.entropy(p) + L.kl_divergence(p, q))
+    assert torch.allclose(L.kl_divergence(p, q), F.kl_div(q.log(), p, reduction="none").sum(-1))
+    y = L.one_hot(labels, logits.shape[-1]).double()
+    assert torch.all(L.entropy(y) == 0)
+    assert torch.allclose(L.per_example_cross_entropy(logits, y), L.kl_divergence(y, q))
+
+
+def test_log_loss_slope_grows_but_saturates_at_the_slope_of_f():
+    from tests.pages import says
+
+    says(CLS_PAGE, ko=r"= 3\,\sigma(3x - 2)$", en=r"= 3\,\sigma(3x - 2)$")
+    x = torch.linspace(-10.0, 30.0, 4001, dtype=torch.float64, requires_grad=True)
+    slope, = torch.autograd.grad(L.log_loss_sigmoid(x, 0).sum(), x)
+    assert torch.allclose(slope, L.SLIDE_A * L.sigmoid(L.slide_linear(x.detach())))
+    assert (slope.diff() >= 0).all() and (slope <= L.SLIDE_A).all()  # grows, never past a = 3
+    assert slope[-1] == pytest.approx(L.SLIDE_A, abs=1e-12)  # ... and gets there: it saturates
+    slope1, = torch.autograd.grad(L.log_loss_sigmoid(x, 1).sum(), x)
+    assert slope1[0] == pytest.approx(-L.SLIDE_A, abs=1e-9)  # label 1, mirrored
+
+
+def test_cross_entropy_is_convex_in_w_for_a_linear_model_not_for_an_mlp():
+    from tests.pages import says
+
+    says(CLS_PAGE, ko=r"선형 모델에서는 $\mathbf{W}$에 대해 볼록", en=r"convex in $\mathbf{W}$ for a linear model")
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(20, 3, generator=g, dtype=torch.float64)
+    labels = torch.randint(0, 4, (20,), generator=g)
+
+    def linear(w):
+        return L.cross_entropy(x @ w.reshape(4, 3).T, labels)
+
+    for _ in range(5):
+        w = 3 * torch.randn(12, generator=g, dtype=torch.float64)
+        h = torch.autograd.functional.hessian(linear, w)
+        assert torch.linalg.eigvalsh(h).min() > -1e-10  # positive semidefinite: convex in W
+
+    def mlp(w):  # one tanh hidden layer of 3 units: 9 + 12 weights
+        hidden = torch.tanh(x @ w[:9].reshape(3, 3).T)
+        return L.cross_entropy(hidden @ w[9:].reshape(4, 3).T, labels)
+
+    worst = min(torch.linalg.eigvalsh(torch.autograd.functional.hessian(
+        mlp, 2 * torch.randn(21, generator=g, dtype=torch.float64))).min() for _ in range(5))
+    assert worst < -1e-3  # a negative curvature somewhere: not convex

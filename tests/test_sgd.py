@@ -255,3 +255,137 @@ def test_training_loss_falls_while_test_loss_turns_up():
     assert best < len(h.test_loss) - 1
     assert h.test_loss[-1] > min(h.test_loss) * 1.05
     assert h.test_loss[-1] > 10 * h.train_loss[-1]
+
+
+# ---------------------------------------------------------------- issue 17: means, noise, escapes
+
+SGD_PAGE = "ch08-sgd"
+
+
+def _every_minibatch_noise(prob, theta, b, mean=True):
+    """Exact E||g_B - g||^2 over all C(n, b) minibatches (no sampling error)."""
+    from itertools import combinations
+
+    g = prob.per_example_gradients(theta)
+    full = g.mean(axis=0) if mean else g.sum(axis=0)
+    errs = []
+    for idx in combinations(range(prob.n), b):
+        gb = g[list(idx)].mean(axis=0) if mean else g[list(idx)].sum(axis=0)
+        errs.append(np.sum((gb - (full if mean else full * b / prob.n)) ** 2))
+    return float(np.mean(errs))
+
+
+def test_variance_formula_holds_for_mean_losses_not_for_sums():
+    from tests.pages import says
+
+    says(SGD_PAGE, ko=r"L(\theta \mid \mathcal{B}) := \frac{1}{|\mathcal{B}|} \sum",
+         en=r"L(\theta \mid \mathcal{B}) := \frac{1}{|\mathcal{B}|} \sum")
+    prob = sgd.LinearRegression2D.make(n=10, seed=4)
+    theta = np.array([0.4, -1.0])
+    s2 = prob.per_example_variance(theta)
+    # the mean loss's gradient is the mean of the example gradients, as the page defines it
+    assert np.allclose(prob.per_example_gradients(theta).mean(axis=0), prob.grad(theta))
+    for b in (1, 3, 5, 10):
+        exact = _every_minibatch_noise(prob, theta, b)
+        assert exact == pytest.approx(s2 / b * (prob.n - b) / (prob.n - 1), rel=1e-12, abs=1e-12)
+        # with summed losses the same noise is b^2 times larger: the formula is for means
+        if b < prob.n:
+            assert _every_minibatch_noise(prob, theta, b, mean=False) == pytest.approx(b * b * exact)
+
+
+def test_four_times_the_batch_quarters_the_variance_and_halves_the_std():
+    from tests.pages import says
+
+    says(SGD_PAGE, ko="분산은 4분의 1로, 표준편차는 절반으로",
+         en="a quarter of the noise variance, half its standard deviation")
+    prob = sgd.LinearRegression2D.make(n=100_000, seed=0)
+    theta = np.array([-2.0, 3.0])
+    v4, v16 = (prob.gradient_variance(theta, b, trials=4000, seed=1) for b in (4, 16))
+    assert v4 / v16 == pytest.approx(4.0, rel=0.1)
+    assert np.sqrt(v4 / v16) == pytest.approx(2.0, rel=0.05)
+
+
+def test_tilted_double_well_is_non_convex_and_its_example_losses_average_to_it():
+    prob = sgd.TiltedDoubleWell.make(n=200, seed=0)
+    th = np.linspace(-2, 2, 401)
+    assert np.allclose(prob.example_losses(th).mean(axis=0), prob.loss(th))
+    left, right = prob.minima()
+    assert left < 0 < right and prob.loss(left) < prob.loss(right)  # a global and a local minimum
+    assert np.min(3 * th ** 2 - 1) < 0  # L'' < 0 somewhere: not convex
+    # a minibatch tilted past the threshold has no minimum in the right well
+    steep = np.argsort(prob.eps)[-4:]
+    assert prob.tilt + prob.eps[steep].mean() > sgd.WELL_VANISHES
+    assert not prob.has_local_minimum(steep) and prob.has_local_minimum()
+
+
+def test_gd_stays_in_the_local_minimum_small_minibatches_leave_it():
+    prob = sgd.TiltedDoubleWell.make(n=200, seed=0)
+    right = prob.minima()[-1]
+    eta = sgd.linear_decay(0.1, 1000)
+    gd = prob.runs(right, eta, 1000, None, runs=1)
+    assert np.allclose(gd, right)
+    small = prob.runs(right, eta, 1000, 1, runs=40)
+    large = prob.runs(right, eta, 1000, 50, runs=40)
+    assert np.mean(small[-1] < 0) > 0.9
+    assert np.all(large[-1] > 0)
+    with pytest.raises(ValueError, match="divide"):
+        prob.runs(right, eta, 10, 3)
+
+
+def test_local_minimum_record_backs_the_page():
+    r = _record("ch08_local_minimum")
+    ended = [r["ended_global"][str(b)] for b in r["batches"]]
+    assert r["gd_stays"]
+    assert ended[0] == ended[1] == 1.0  # "every run" at the two smallest batches
+    assert 0 < ended[2] < 1 and all(e == 0 for e in ended[3:])  # "from 8 on": none
+    assert all(a >= b for a, b in zip(ended, ended[1:]))
+    assert r["left_ever"][str(r["batches"][2])] > ended[2]  # some crossed and came back
+    assert r["no_local_min"][str(r["batches"][4])] > 0.2  # yet no run escapes at that size
+    assert r["loss_global"] < r["loss_local"]
+
+
+def test_gd_avoids_the_strict_saddle_from_any_start_off_a_measure_zero_line():
+    from tests.pages import says
+
+    says(SGD_PAGE, ko=("strict saddle", "Lee et al., 2016", "Du et al., 2017", "측도 0"),
+         en=("strict saddle", "Lee et al. (2016)", "Du et al. (2017)", "measure zero"))
+    lr = 0.1
+    for y0 in (1e-12, -1e-6, 1e-3):
+        path = sgd.saddle_run((2.0, y0), lr, 400)
+        step = int(np.argmax(np.abs(path[:, 1]) > 0.5))
+        assert 0 < step < 400
+        assert sgd.saddle_f(*path[-1]) == pytest.approx(sgd.SADDLE_MIN, abs=1e-6)
+        # near the saddle y grows by (1 + lr) per step: the escape takes ~ log(1/y0) steps
+        assert step == pytest.approx(np.log(0.5 / abs(y0)) / np.log(1 + lr), rel=0.15)
+    r = _record("ch08_saddle")
+    assert r["gd_tiny_escape_step"] < 400 and r["gd_tiny_y0"] == 1e-12
+    assert r["gd_tiny_final_f"] == pytest.approx(sgd.SADDLE_MIN)
+
+
+def _min_squared_gradient(grad, theta0, steps, runs=200, sigma=0.5, seed=0):
+    """min_t E||grad L(theta_t)||^2 of SGD with eta = 0.5/sqrt(T) (expectation over runs)."""
+    rng = np.random.default_rng(seed)
+    theta = np.tile(np.asarray(theta0, dtype=float), (runs, 1))
+    eta, best = 0.5 / np.sqrt(steps), np.inf
+    for _ in range(steps):
+        g = grad(theta)
+        best = min(best, float(np.mean(np.sum(g ** 2, axis=1))))
+        theta = theta - eta * (g + sigma * rng.standard_normal(theta.shape))
+    return best
+
+
+def test_stationary_points_need_a_loss_bounded_below():
+    from tests.pages import says
+
+    says(SGD_PAGE, ko=("아래로 유계", r"L(\theta) = -\theta"), en=("bounded below", r"L(\theta) = -\theta"))
+
+    def saddle(th):  # bounded below (by -1/4), not convex
+        return np.stack([th[:, 0], th[:, 1] ** 3 - th[:, 1]], axis=1)
+
+    def falling(th):  # L = -theta_1: unbounded below, gradient 1 everywhere
+        return np.tile([-1.0, 0.0], (len(th), 1))
+
+    mins = [_min_squared_gradient(saddle, (2.0, 0.5), t) for t in (100, 1000, 10_000)]
+    assert mins[0] > mins[1] > mins[2]  # min_t E||grad||^2 -> 0 as T grows ...
+    assert mins[2] < mins[0] / 10  # ... at least like 1/sqrt(T)
+    assert _min_squared_gradient(falling, (0.0, 0.0), 10_000) == pytest.approx(1.0)

@@ -12,7 +12,7 @@ y_hat = torch.exp(z) / torch.exp(z).sum(dim=1, keepdim=True)  # softmax
 print("in (0, 1):", bool(((y_hat > 0) & (y_hat < 1)).all()),
       "  rows sum to 1:", torch.allclose(y_hat.sum(dim=1), torch.ones(4)))
 
-ce = -(y * torch.log(y_hat)).sum(dim=1).mean()  # H(y, y_hat)
+ce = -(y * torch.log(y_hat)).sum(dim=1).mean()  # mean over i of H(y_i, y_hat_i)
 print(f"written formula {ce.item():.6f}   F.cross_entropy {F.cross_entropy(z, labels).item():.6f}")
 
 ce.backward()  # the gradient with respect to the logits is (y_hat - y) / N

@@ -282,3 +282,73 @@ def manifold(ctx):
         ax.set_yticks([])
         ctx.save(fig, lang)
     return numbers
+
+
+def _cover(run, dims, ratios, trials):
+    """The computation: the measured share of separable random labelings (one LP each)."""
+    from gdsc_book import features as FT
+
+    return {d: [FT.measured_separable_share(int(round(r * (d + 1))), d, trials, seed=run.seed + d)
+                for r in ratios] for d in dims}
+
+
+@figure("ch04_feature_map", chapter="ch04",
+        full={"n": 200, "dims": [2, 5, 20], "ratios": [1, 1.5, 2, 2.5, 3, 4], "trials": 100},
+        quick={"n": 100, "dims": [2, 5], "ratios": [1, 2, 3], "trials": 20})
+def feature_map(ctx):
+    """Rings no line separates become separable after phi(x) = (x1, x2, x1², x1x2, x2²);
+    Cover's theorem counts how much more separable more dimensions make random labelings."""
+    from gdsc_book import features as FT
+
+    x, y = FT.rings(ctx["n"], noise=0.1, seed=ctx.seed)
+    phi = FT.quadratic_features(x)
+    plane_ok, lifted_ok = P.is_linearly_separable(x, y), P.is_linearly_separable(phi, y)
+    r2 = 1.5 ** 2  # the circle halfway between the rings is the hyperplane u3 + u5 = r^2
+    line_acc = float(np.mean((phi[:, 2] + phi[:, 4] > r2) == (y == 1)))
+    measured = ctx.compute(_cover, dims=ctx["dims"], ratios=ctx["ratios"], trials=ctx["trials"])
+    theory = {d: [FT.separable_share(n, d) for n in range(1, 4 * (d + 1) + 1)] for d in ctx["dims"]}
+    for lang in LANGS:
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.4, 3.4))
+        for lab, c in ((0, CLASS_COLORS[0]), (1, CLASS_COLORS[1])):
+            ax1.scatter(x[y == lab, 0], x[y == lab, 1], s=9, color=c)
+            ax2.scatter(phi[y == lab, 2], phi[y == lab, 4], s=9, color=c)
+        u = np.linspace(0, r2, 50)
+        ax2.plot(u, r2 - u, color="black", lw=1.6)
+        ax1.set_aspect("equal")
+        ax1.set_xlabel("$x_1$")
+        ax1.set_ylabel("$x_2$")
+        ax1.set_title(tr(lang, "평면: 직선으로 못 가른다", "plane: no line separates"), fontsize=10)
+        ax2.set_xlabel("$x_1^2$")
+        ax2.set_ylabel("$x_2^2$")
+        ax2.set_title(tr(lang, "$\\phi(\\mathbf{x})$의 두 좌표: 가른다", "two coordinates of $\\phi(\\mathbf{x})$"),
+                      fontsize=10)
+        fig.tight_layout()
+        ctx.save(fig, lang)
+
+        fig, ax = plt.subplots(figsize=(6.4, 4.0))
+        for c, d in zip(COLORS, ctx["dims"]):
+            n = np.arange(1, 4 * (d + 1) + 1)
+            ax.plot(n / (d + 1), theory[d], color=c, lw=1.6,
+                    label=tr(lang, f"$d={d}$: 커버의 공식", f"$d={d}$: Cover's formula"))
+            ax.plot(ctx["ratios"], measured[d], "o", color=c, ms=6,
+                    label=tr(lang, f"$d={d}$: 무작위 레이블 측정", f"$d={d}$: random labels, measured"))
+        ax.axvline(2, color="gray", ls=":", lw=1)
+        ax.set_xlabel(tr(lang, "점의 수 / 파라미터 수 $N/(d+1)$", "points per parameter $N/(d+1)$"))
+        ax.set_ylabel(tr(lang, "직선(초평면)으로 가를 수 있는 비율", "share separable by a hyperplane"))
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax.set_ylim(-0.03, 1.03)
+        ax.legend(fontsize=8.5, loc="upper right", ncol=1)
+        ax.set_title(tr(lang, f"$\\mathbb{{R}}^d$의 점 $N$개, 레이블 {ctx['trials']}번씩 무작위로",
+                        f"$N$ points in $\\mathbb{{R}}^d$, {ctx['trials']} random labelings each"),
+                     fontsize=10)
+        fig.tight_layout()
+        ctx.save(fig, lang, part="cover")
+    gaps = [abs(m - FT.separable_share(int(round(r * (d + 1))), d))
+            for d in ctx["dims"] for r, m in zip(ctx["ratios"], measured[d])]
+    return {"n": ctx["n"], "separable_in_plane": plane_ok, "separable_in_features": lifted_ok,
+            "feature_dim": int(phi.shape[1]), "circle_line_accuracy": line_acc,
+            "dims": ctx["dims"], "ratios": ctx["ratios"], "trials": ctx["trials"],
+            "measured": {str(d): measured[d] for d in ctx["dims"]},
+            "share_at_twice": {str(d): FT.separable_share(2 * (d + 1), d) for d in ctx["dims"]},
+            "share_at_four": {str(d): FT.separable_share(4 * (d + 1), d) for d in ctx["dims"]},
+            "max_gap": float(max(gaps))}

@@ -156,6 +156,7 @@ def width_sweep(ctx):
         ax.set_title(tr(lang, "깊이에 따른 선형 영역", "linear regions vs depth"))
         ctx.save(fig, lang, part="regions")
     return {"widths": widths, "err_trained": err_trained, "err_built": err_built,
+            "err_bound": [AP.interpolation_bound(k) for k in widths],
             "pieces_trained": pieces_trained, "pieces_random": pieces_random,
             "depths": depths, "depth_width": dw, "depth_random": depth_random,
             "sawtooth": sawtooth}
@@ -240,11 +241,7 @@ def _deep_narrow(run, depths, widths, seeds, steps):
     for w in widths:
         errors[w] = [min(AP.max_error(AP.fit_relu_net(w, d, steps=steps, seed=s))
                          for s in range(seeds)) for d in depths]
-    # The best any monotone function can do: half the target's largest drop (or rise).
-    xg = np.linspace(-1, 1, 20001)
-    f = AP.target(xg)
-    floor = min(max(np.maximum.accumulate(f) - f), max(f - np.minimum.accumulate(f))) / 2
-    return {"errors": errors, "floor": float(floor)}
+    return {"errors": errors, "floor": AP.monotone_floor()}
 
 
 @figure("ch05_deep_narrow", chapter="ch05",
@@ -318,3 +315,48 @@ def generalization(ctx):
         ctx.save(fig, lang)
     return {"train_mse": train_mse, "test_mse": test_mse, "noise_mse": ctx["noise"] ** 2,
             "n": ctx["n"]}
+
+
+@figure("ch05_deep_narrow_built", chapter="ch05",
+        full={"relu_depths": [1, 2, 4, 8, 16, 32, 64], "square_depths": [2, 4, 8, 12, 16, 20, 24]},
+        quick={"relu_depths": [1, 4, 16], "square_depths": [2, 8, 16]})
+def deep_narrow_built(ctx):
+    """Width 4 = d + D + 2, depth growing: two hand-built networks whose error goes to 0.
+
+    ReLU: the interpolant built layer by layer (error ~ 1/depth^2). sigma(t) = t^2, a
+    polynomial: Horner's rule, one step per layer, on the Chebyshev interpolant. One hidden
+    layer of squares is a quadratic at any width; width-1 ReLU nets are monotone at any depth.
+    """
+    relu_d, sq_d = ctx["relu_depths"], ctx["square_depths"]
+    relu_err = [AP.max_error(AP.narrow_relu_interpolant(d)) for d in relu_d]
+    relu_bound = [AP.interpolation_bound(2 * d + 1) for d in relu_d]
+    sq_err = [AP.max_error(AP.square_horner_net(AP.chebyshev_coefficients(d))) for d in sq_d]
+    mono, quad = AP.monotone_floor(), AP.best_quadratic_error()
+    for lang in LANGS:
+        fig, ax = plt.subplots(figsize=(6.4, 4.4))
+        ax.loglog(relu_d, relu_err, "o-", color=COLORS[0],
+                  label=tr(lang, "ReLU, 폭 4 (손으로 만든 보간)", "ReLU, width 4 (built interpolant)"))
+        ax.loglog(relu_d, relu_bound, ":", color=COLORS[0],
+                  label=tr(lang, "상한 $h^2 \\max|f''|/8$", "bound $h^2 \\max|f''|/8$"))
+        ax.loglog(sq_d, sq_err, "s-", color=COLORS[2],
+                  label=tr(lang, "$\\sigma(t)=t^2$, 폭 4 (호너 방법)", "$\\sigma(t)=t^2$, width 4 (Horner)"))
+        ax.axhline(mono, color=COLORS[1], ls="--", lw=1.2,
+                   label=tr(lang, "폭 1 ReLU의 하한 (단조 함수)", "floor of width-1 ReLU (monotone)"))
+        ax.axhline(quad, color="gray", ls="-.", lw=1.2,
+                   label=tr(lang, "$t^2$ 은닉층 하나의 하한 (2차식)", "floor of one $t^2$ layer (quadratic)"))
+        ax.set_xticks(relu_d)
+        ax.set_xticklabels([str(d) for d in relu_d])
+        ax.minorticks_off()
+        log_ticks(ax, "y")
+        ax.set_xlabel(tr(lang, "은닉층 수 (폭은 4로 고정)", "hidden layers (width fixed at 4)"))
+        ax.set_ylabel(tr(lang, "최대 오차 $\\sup|f - \\hat f|$", "max error $\\sup|f - \\hat f|$"))
+        ax.legend(fontsize=8.5, loc="lower left")
+        ax.set_title(tr(lang, "폭 4, 깊이만 늘린 신경망 ($d = D = 1$)",
+                        "width 4, growing depth ($d = D = 1$)"), fontsize=10)
+        fig.tight_layout()
+        ctx.save(fig, lang)
+    below = next(d for d, e in zip(relu_d, relu_err) if e < mono)
+    return {"relu_depths": relu_d, "relu_error": relu_err, "relu_bound": relu_bound,
+            "relu_knots": [2 * d + 2 for d in relu_d],
+            "relu_first_below_monotone": below, "square_depths": sq_d, "square_error": sq_err,
+            "monotone_floor": mono, "quadratic_floor": quad}

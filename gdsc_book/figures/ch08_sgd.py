@@ -310,7 +310,11 @@ def saddle(ctx):
                          "loss of GD (blue) and of SGD per seed (orange)"), fontsize=10)
         ctx.save(fig, lang)
     finals = np.array([sgd.saddle_f(*p[-1]) for p in runs])
-    return {"gd_final_f": float(sgd.saddle_f(*gd[-1])),
+    # GD stalls only from the measure-zero line y = 0: a start 1e-12 off it escapes too
+    tiny = sgd.saddle_run((start[0], 1e-12), lr, steps)
+    return {"gd_tiny_y0": 1e-12, "gd_tiny_escape_step": int(np.argmax(np.abs(tiny[:, 1]) > 0.5)),
+            "gd_tiny_final_f": float(sgd.saddle_f(*tiny[-1])),
+            "gd_final_f": float(sgd.saddle_f(*gd[-1])),
             "gd_final_grad": float(np.linalg.norm(sgd.saddle_grad(*gd[-1]))),
             "gd_max_abs_y": float(np.abs(gd[:, 1]).max()),
             "sgd_escaped": int(np.sum(finals < -0.24)), "seeds": ctx["seeds"],
@@ -553,3 +557,110 @@ def train_test(ctx):
             "final_test_loss": h.test_loss[-1], "final_train_loss": h.train_loss[-1],
             "final_test_acc": h.test_acc[-1], "train_acc": h.train_acc[-1],
             "gap": h.test_loss[-1] - h.train_loss[-1]}
+
+
+def _escape(run, n, spread, tilt, lr, steps, runs, batches, shown_batch, traces):
+    """The computation: GD and minibatch SGD from the local minimum of a non-convex loss."""
+    prob = sgd.TiltedDoubleWell.make(n=n, spread=spread, tilt=tilt, seed=run.seed)
+    left, right = prob.minima()
+    eta = sgd.linear_decay(lr, steps)
+    ended, left_ever, no_local = {}, {}, {}
+    for b in batches:
+        path = prob.runs(right, eta, steps, b, runs=runs, seed=run.seed)
+        ended[b] = float(np.mean(path[-1] < 0))
+        left_ever[b] = float(np.mean((path < 0).any(axis=0)))
+        # the share of this batch size's minibatch losses that have no local minimum at all
+        rng = np.random.default_rng(run.seed)
+        draws = [d for _ in range(50) for d in sgd.minibatches(prob.n, b, rng)]
+        no_local[b] = float(np.mean([not prob.has_local_minimum(d) for d in draws]))
+    gd = prob.runs(right, eta, steps, None, runs=1)[:, 0]
+    shown = prob.runs(right, eta, steps, shown_batch, runs=traces, seed=run.seed)
+    return {"eps": prob.eps, "ended": ended, "left_ever": left_ever, "no_local": no_local,
+            "gd": gd, "shown": shown}
+
+
+@figure("ch08_local_minimum", chapter="ch08",
+        full={"n": 200, "spread": 2.0, "tilt": 0.25, "lr": 0.1, "steps": 2000, "runs": 200,
+              "batches": [1, 2, 4, 8, 20, 50], "shown_batch": 4, "traces": 6},
+        quick={"n": 200, "spread": 2.0, "tilt": 0.25, "lr": 0.1, "steps": 400, "runs": 40,
+               "batches": [1, 4, 20], "shown_batch": 4, "traces": 4})
+def local_minimum(ctx):
+    """A non-convex loss: GD started in its local minimum stays; small minibatches leave it."""
+    r = ctx.compute(_escape, **ctx.params)
+    prob = sgd.TiltedDoubleWell(r["eps"], ctx["tilt"])
+    left, right = prob.minima()
+    b_shown, steps = ctx["shown_batch"], ctx["steps"]
+    batches = sgd.minibatches(prob.n, b_shown, np.random.default_rng(ctx.seed))[:4]
+    th = np.linspace(-1.8, 1.8, 400)
+    t = np.arange(steps + 1)
+    batch_sizes = ctx["batches"]
+    for lang in LANGS:
+        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.4, 7.2))
+        for i, b in enumerate(batches):
+            gone = not prob.has_local_minimum(b)
+            ax1.plot(th, prob.loss(th, b), color=COLORS[1], lw=1.0, ls="--" if gone else "-",
+                     alpha=0.8, label=(tr(lang, f"크기 {b_shown}인 미니배치의 $L(\\theta|\\mathcal{{B}})$",
+                                          f"$L(\\theta|\\mathcal{{B}})$, minibatches of {b_shown}")
+                                       if i == 0 else None))
+        ax1.plot(th, prob.loss(th), color="black", lw=2.2,
+                 label=tr(lang, "전체 손실 $L(\\theta)$", "full loss $L(\\theta)$"))
+        ax1.plot(left, prob.loss(left), "*", color="black", ms=13,
+                 label=tr(lang, "전역 최솟값", "global minimum"))
+        ax1.plot(right, prob.loss(right), "o", color="black", ms=8, mfc="white", mew=1.6,
+                 label=tr(lang, "국소 최솟값 (출발점)", "local minimum (start)"))
+        ax1.set_ylim(-1.0, 1.6)
+        ax1.set_xlabel("$\\theta$")
+        ax1.set_ylabel(tr(lang, "손실", "loss"))
+        ax1.set_title(tr(lang, "볼록하지 않은 손실과 미니배치 손실 (점선: 국소 최솟값이 없음)",
+                         "a non-convex loss and minibatch losses (dashed: no local minimum)"),
+                      fontsize=10)
+        ax1.legend(loc="upper center", fontsize=9, ncol=2, bbox_to_anchor=(0.5, -0.16))
+        for i in range(r["shown"].shape[1]):
+            ax2.plot(t, r["shown"][:, i], color=COLORS[1], lw=0.8, alpha=0.75,
+                     label=(tr(lang, f"SGD ($B={b_shown}$)", f"SGD ($B={b_shown}$)")
+                            if i == 0 else None))
+        ax2.plot(t, r["gd"], color=COLORS[0], lw=2.0, label="GD")
+        ax2.axhline(left, color="black", ls=":", lw=1)
+        ax2.axhline(right, color="black", ls=":", lw=1)
+        ax2.text(steps, left + 0.25, tr(lang, "전역 최솟값", "global minimum"), ha="right",
+                 fontsize=9, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        ax2.text(steps, right + 0.25, tr(lang, "국소 최솟값", "local minimum"), ha="right",
+                 fontsize=9, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        ax2.set_ylim(-2.4, 2.4)
+        ax2.set_xlabel(tr(lang, "스텝 $t$", "step $t$"))
+        ax2.set_ylabel("$\\theta_t$")
+        ax2.set_title(tr(lang, "국소 최솟값에서 출발한 GD와 SGD", "GD and SGD from the local minimum"),
+                      fontsize=10)
+        ax2.legend(loc="lower left", fontsize=9, ncol=2)
+        fig.tight_layout()
+        ctx.save(fig, lang)
+
+        fig, ax = plt.subplots(figsize=(6.4, 4.0))
+        ax.semilogx(batch_sizes, [r["ended"][b] for b in batch_sizes], "o-", color=COLORS[1],
+                    label=tr(lang, "전역 최솟값에서 끝난 SGD 비율", "SGD runs that end in the global minimum"))
+        ax.semilogx(batch_sizes, [r["no_local"][b] for b in batch_sizes], "s--", color=COLORS[2],
+                    label=tr(lang, "국소 최솟값이 없는 미니배치 손실 비율",
+                             "minibatch losses with no local minimum"))
+        ax.set_xticks(batch_sizes)
+        ax.set_xticklabels([str(b) for b in batch_sizes])
+        ax.minorticks_off()
+        ax.set_ylim(-0.03, 1.03)
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax.set_xlabel(tr(lang, "배치 크기 $B$", "batch size $B$"))
+        ax.set_ylabel(tr(lang, "비율", "share"))
+        ax.set_title(tr(lang, f"{ctx['runs']}번씩 실행 (GD는 늘 국소 최솟값에 남음)",
+                        f"{ctx['runs']} runs each (GD always stays in the local minimum)"),
+                     fontsize=10)
+        ax.legend(loc="upper right", fontsize=9)
+        fig.tight_layout()
+        ctx.save(fig, lang, part="share")
+    gd_final = float(r["gd"][-1])
+    return {"n": prob.n, "tilt": ctx["tilt"], "spread": ctx["spread"], "lr": ctx["lr"],
+            "steps": steps, "runs": ctx["runs"], "batches": batch_sizes,
+            "local_min": float(right), "global_min": float(left),
+            "loss_local": float(prob.loss(right)), "loss_global": float(prob.loss(left)),
+            "gd_final": gd_final, "gd_stays": bool(abs(gd_final - right) < 1e-9),
+            "ended_global": {str(b): r["ended"][b] for b in batch_sizes},
+            "left_ever": {str(b): r["left_ever"][b] for b in batch_sizes},
+            "no_local_min": {str(b): r["no_local"][b] for b in batch_sizes},
+            "shown_batch": b_shown}
