@@ -262,7 +262,9 @@ def rates(ctx):
 def _saddle(run, steps, seeds, lr, sigma, start=(2.0, 0.0)):
     """The computation: GD from the saddle's stable manifold, and SGD from there per seed."""
     return {"gd": sgd.saddle_run(start, lr, steps),
-            "runs": [sgd.saddle_run(start, lr, steps, sigma=sigma, seed=s) for s in range(seeds)]}
+            "runs": [sgd.saddle_run(start, lr, steps, sigma=sigma, seed=s) for s in range(seeds)],
+            # GD stalls only from the measure-zero line y = 0: a start 1e-12 off it escapes too
+            "tiny": sgd.saddle_run((start[0], 1e-12), lr, steps)}
 
 
 @figure("ch08_saddle", chapter="ch08", full={"steps": 400, "seeds": 20},
@@ -310,8 +312,7 @@ def saddle(ctx):
                          "loss of GD (blue) and of SGD per seed (orange)"), fontsize=10)
         ctx.save(fig, lang)
     finals = np.array([sgd.saddle_f(*p[-1]) for p in runs])
-    # GD stalls only from the measure-zero line y = 0: a start 1e-12 off it escapes too
-    tiny = sgd.saddle_run((start[0], 1e-12), lr, steps)
+    tiny = r["tiny"]
     return {"gd_tiny_y0": 1e-12, "gd_tiny_escape_step": int(np.argmax(np.abs(tiny[:, 1]) > 0.5)),
             "gd_tiny_final_f": float(sgd.saddle_f(*tiny[-1])),
             "gd_final_f": float(sgd.saddle_f(*gd[-1])),
