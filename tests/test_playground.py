@@ -396,12 +396,12 @@ def test_print_shows_the_static_figure_not_the_demo(browser, server):
         assert not t.problems, t.problems
     finally:
         t.close()
-    # The print edition prints these articles whole, with the site's stylesheets: the same
-    # print rule leaves the demo out there.
+    # The print edition prints these articles with the site's stylesheets, and drops every
+    # explorable part (`.book-interactive`) from them: the demo is gone, its static twin stays.
     site = notebooks.load_site(ROOT)
     html, _ = print_edition.combined_page(
         built_site(), "en", base_path=_browser_tests().BASE_PATH, site_url=site.site_url,
         ed=print_edition.edition(site.docs_dir))
-    assert "book-playground" in html and "ch04_playground" in html
+    assert "book-playground" not in html and "ch04_playground" in html
     css = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
     assert any(h.endswith("stylesheets/playground.css") for h in css), css
