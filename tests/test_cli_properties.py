@@ -142,11 +142,16 @@ def _changed(before: dict, after: dict) -> set[str]:
 @given(data=st.data())
 def test_train_refuses_each_bad_option_and_writes_nothing(capsys, bad, data):
     opts = {o: data.draw((BAD if o == bad else GOOD)[o], label=o) for o in GOOD}
+    _refused_and_nothing_written(capsys, opts, _files, _train_argv)
+
+
+def _refused_and_nothing_written(capsys, opts: dict, files_of, argv_of) -> None:
+    """The command built from ``opts`` exits 2 and leaves its folder as it was."""
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        files = _files(tmp)
+        files = files_of(tmp)
         before = _snapshot(tmp)
-        rc, _ = _call(_train_argv(opts, files), capsys)
+        rc, _ = _call(argv_of(opts, files), capsys)
         assert rc == 2, opts
         assert _snapshot(tmp) == before
 
@@ -205,13 +210,7 @@ def _repeat_files(tmp: Path) -> dict:
 def test_repeat_refuses_each_bad_option_and_writes_nothing(capsys, bad, data):
     opts = {o: data.draw((REPEAT_BAD if o == bad else REPEAT_GOOD)[o], label=o)
             for o in REPEAT_GOOD}
-    with tempfile.TemporaryDirectory() as d:
-        tmp = Path(d)
-        files = _repeat_files(tmp)
-        before = _snapshot(tmp)
-        rc, _ = _call(_repeat_argv(opts, files), capsys)
-        assert rc == 2, opts
-        assert _snapshot(tmp) == before
+    _refused_and_nothing_written(capsys, opts, _repeat_files, _repeat_argv)
 
 
 @st.composite
