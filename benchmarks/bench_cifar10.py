@@ -36,7 +36,8 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_mnist import cpu_model, isa_note  # noqa: E402
 
-GOAL_ACC, GOAL_SECONDS = 0.78, 120.0
+# Issue 16: a 5-run mean of at least 79%, each run no slower than the tutorial's 2 epochs.
+GOAL_ACC, GOAL_RATIO = 0.79, 1.0
 
 
 class TutorialNet(nn.Module):
@@ -153,11 +154,11 @@ def main(argv=None) -> int:
     print(f"ratios (recipe / anchor): accuracy {s.mean / a['test_acc']:.2f}x, "
           f"time {ours_s / a['seconds_2_epochs']:.2f}x wall, "
           f"{ours_q / a['quiet_seconds_2_epochs']:.2f}x idle")
-    if args.recipe == "default" and not args.subset:  # issue 4's goals for the lab's recipe
-        ok = s.mean >= GOAL_ACC and ours_s <= GOAL_SECONDS
-        print(f"goal: mean >= {GOAL_ACC:.0%} with every run <= {GOAL_SECONDS:.0f} s wall: "
-              f"{'met' if ok else 'NOT met'} (std {s.std:.4f}, 95% CI "
-              f"[{s.ci_low:.4f}, {s.ci_high:.4f}])")
+    if args.recipe == "default" and not args.subset:
+        ok = s.mean >= GOAL_ACC and ours_s <= GOAL_RATIO * a["seconds_2_epochs"]
+        print(f"goal: mean >= {GOAL_ACC:.0%} with every run <= {GOAL_RATIO:g}x the anchor's 2 "
+              f"epochs (wall, this run): {'met' if ok else 'NOT met'} (std {s.std:.4f}, "
+              f"95% CI [{s.ci_low:.4f}, {s.ci_high:.4f}])")
     result = {"anchor": a, "runs": runs, "summary": s.to_dict(), "data": note,
               "recipe": args.recipe, "model_kwargs": recipe["model_kwargs"], "cpu": cpu_model(), "isa": isa_note(),
               "threads": torch.get_num_threads(), "bf16": not args.no_bf16,

@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.collections import Collection, QuadMesh  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from gdsc_book.files import write_atomically  # noqa: E402
@@ -208,6 +209,18 @@ def _rasterize_dense(fig) -> None:
                 artist.set_rasterized(True)
 
 
+def _dense_lines(fig) -> list[Line2D]:
+    """Lines that may weigh less as pixels: in an axes whose lines hold more than ``DENSE``
+    points in all (many SGD runs, thousands of steps), each line of more than ``DENSE // 20``
+    points; short lines (reference lines, a few markers) stay vector."""
+    found = []
+    for ax in fig.axes:
+        lines = [line for line in ax.get_lines() if line.get_visible()]
+        if sum(len(line.get_xdata(orig=False)) for line in lines) > DENSE:
+            found += [line for line in lines if len(line.get_xdata(orig=False)) > DENSE // 20]
+    return found
+
+
 _PNG = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=\n]+)")
 
 
@@ -228,8 +241,8 @@ def slim_svg(text: str) -> str:
     """Make a matplotlib SVG about half as heavy with no visible change.
 
     scour rewrites paths compactly (relative commands, five significant digits: far below a
-    screen pixel), shortens ids and drops whitespace; rasterized parts are re-encoded with a
-    256-colour palette. Both are deterministic, so reruns stay byte-identical.
+    screen pixel), shortens ids, drops the ids nothing refers to and whitespace; rasterized
+    parts are re-encoded with a 256-colour palette. Both are deterministic, so reruns stay byte-identical.
     """
     from scour import scour
 
@@ -238,6 +251,7 @@ def slim_svg(text: str) -> str:
     options.newlines = False
     options.shorten_ids = True
     options.strip_comments = True
+    options.strip_ids = True  # ids nothing refers to (matplotlib names every group)
     options.quiet = True
     return scour.scourString(_PNG.sub(_small_png, text), options)
 
@@ -256,9 +270,24 @@ def save(fig, path: Path, inspect=None):
     if fmt == "svg":
         _rasterize_dense(fig)
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, metadata=metadata)
-    blob = buf.getvalue()
+
+    def render() -> bytes:
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, metadata=metadata)
+        out = buf.getvalue()
+        return slim_svg(out.decode("utf-8")).encode("utf-8") if fmt == "svg" else out
+
+    blob = render()
+    lines = _dense_lines(fig) if fmt == "svg" else []
+    if lines:  # many long lines: keep whichever of vector and pixels is lighter
+        for line in lines:
+            line.set_rasterized(True)
+        pixels = render()
+        if len(pixels) < len(blob):
+            blob = pixels
+        else:
+            for line in lines:
+                line.set_rasterized(False)
     if fmt == "svg":
         m = _SVG_WIDTH.search(blob[:2000])
         width_px = float(m.group(1)) * (4 / 3 if m.group(2) in (b"pt", None) else 1) if m else 0
@@ -268,7 +297,5 @@ def save(fig, path: Path, inspect=None):
         width_px = Image.open(io.BytesIO(blob)).width * 96 / plt.rcParams["savefig.dpi"]
     seen = inspect(fig, width_px) if inspect is not None else None
     plt.close(fig)
-    if fmt == "svg":
-        blob = slim_svg(blob.decode("utf-8")).encode("utf-8")
     write_atomically(path, lambda f: f.write(blob))  # mkdocs serve never shows half a figure
     return seen

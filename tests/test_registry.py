@@ -408,3 +408,28 @@ def test_the_table_states_each_budget_and_flags_one_that_is_over(tmp_path):
     lines = registry.budget_lines(cached, "full", Path("docs"), whole_book=True)
     ch1 = [ln for ln in lines if ln.startswith("chapter 1")]
     assert ch1 and float(ch1[0].split()[4]) > 0, lines
+
+
+def test_figures_built_at_once_are_the_figures_built_one_by_one(tmp_path):
+    # Two worker processes (what `gdsc-book figures` does on two cores) write exactly what a
+    # serial build writes, and the records say the same numbers.
+    names = ["ch01_tpe", "ch02_houses"]
+    serial = registry.build(names, "full", tmp_path / "serial", verbose=False, jobs=1)
+    both = registry.build(names, "full", tmp_path / "both", verbose=False, jobs=2)
+    assert [r.status for r in serial] == [r.status for r in both] == ["built", "built"]
+    for name in names:
+        for f in json.loads((tmp_path / "serial" / "results" / f"{name}.json").read_text())[
+                "files"]:
+            assert (tmp_path / "both" / "figures" / f).read_bytes() == \
+                (tmp_path / "serial" / "figures" / f).read_bytes(), f
+        recs = [json.loads((tmp_path / d / "results" / f"{name}.json").read_text())
+                for d in ("serial", "both")]
+        assert recs[0]["numbers"] == recs[1]["numbers"] and recs[0]["key"] == recs[1]["key"]
+
+
+def test_a_redraw_in_parallel_is_judged_by_its_elapsed_time():
+    R = registry.BuildResult
+    redraw = [R("a", "built", 100.0), R("b", "built", 90.0)]  # overlapping: 100 s elapsed
+    [line] = registry.budget_lines(redraw, "full", whole_book=True, elapsed=100.0)
+    assert line.startswith("redraw from stored computations") and " 100.0 s" in line
+    assert line.endswith("ok")

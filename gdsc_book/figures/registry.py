@@ -560,14 +560,16 @@ def _current_without_import(d: keys.Declared, budget: str, out_root: Path,
 
 def build(names=None, budget="full", out_root: Path | str = "docs", data_root=None,
           force=False, keep_going=False, verbose=True, recompute=False,
-          progress=False) -> list[BuildResult]:
+          progress=False, jobs: int = 1) -> list[BuildResult]:
     """Build the chosen figures; print a per-figure time table at the end.
 
     ``progress``: a tqdm bar over the figures on stderr, as ``train`` and ``repeat`` show
-    one over the batches (the per-figure lines are printed above it)."""
+    one over the batches (the per-figure lines are printed above it). ``jobs`` > 1 builds
+    that many figures at once in worker processes (see :func:`_build_parallel`)."""
     if budget not in BUDGETS:
         raise BookError(f"unknown budget {budget!r}; choose one of {BUDGETS}")
     out_root = Path(out_root)
+    started = time.perf_counter()
     results: list[BuildResult] = []
     todo: list[str] = []
     declared = None if (force or recompute) else _select_declared(names)
@@ -588,35 +590,87 @@ def build(names=None, budget="full", out_root: Path | str = "docs", data_root=No
 
         bar = tqdm(total=len(specs), unit="figure", dynamic_ncols=True, leave=False)
     say = bar.write if bar is not None else print
-    for spec in specs:
-        if bar is not None:
-            bar.set_postfix(figure=spec.name)
-        elif verbose:
-            print(f"[{spec.chapter}] {spec.name} ...", end="", flush=True)
-        try:
-            r = build_one(spec, budget, out_root, data_root, force,
-                          skip_long=spec.name not in (names or ()), recompute=recompute)
-        except BookError as exc:
-            if not keep_going:
-                raise
-            r = BuildResult(spec.name, "failed", 0.0, str(exc))
-        except Exception as exc:
-            if not keep_going:
-                raise
-            r = BuildResult(spec.name, "failed", 0.0, f"{type(exc).__name__}: {exc}")
+
+    def report(spec, r):
         results.append(r)
         if bar is not None:
             bar.update(1)
         if verbose:
             line = f" {r.status} ({r.seconds:.1f} s)" + (f": {r.error}" if r.error else "")
-            say(f"[{spec.chapter}] {spec.name} ...{line}" if bar is not None else line)
+            say(f"[{spec.chapter}] {spec.name} ...{line}" if bar is not None or jobs > 1
+                else line)
+
+    if jobs > 1 and len(specs) > 1:
+        _build_parallel(specs, jobs, report, budget, out_root, data_root, force, recompute,
+                        keep_going, names)
+        specs = []
+    for spec in specs:
+        if bar is not None:
+            bar.set_postfix(figure=spec.name)
+        elif verbose:
+            print(f"[{spec.chapter}] {spec.name} ...", end="", flush=True)
+        r, exc = _guarded_build(spec.name, budget, out_root, data_root, force,
+                                spec.name not in (names or ()), recompute, spec)
+        if exc is not None and not keep_going:
+            raise exc
+        report(spec, r)
     if bar is not None:
         bar.close()
     order = {n: i for i, n in enumerate(d.name for d in declared or [])}
     results.sort(key=lambda r: order.get(r.name, len(order)))
     if verbose:
-        print(time_table(results, budget, out_root, whole_book=not names))
+        print(time_table(results, budget, out_root, whole_book=not names,
+                         elapsed=time.perf_counter() - started))
     return results
+
+
+def _guarded_build(name, budget, out_root, data_root, force, skip_long, recompute,
+                   spec=None) -> tuple[BuildResult, BaseException | None]:
+    """``build_one``, with a failure turned into a "failed" result (and the error kept)."""
+    try:
+        spec = spec or load_all()[name]
+        return build_one(spec, budget, out_root, data_root, force, skip_long=skip_long,
+                         recompute=recompute), None
+    except BookError as exc:
+        return BuildResult(name, "failed", 0.0, str(exc)), exc
+    except Exception as exc:
+        return BuildResult(name, "failed", 0.0, f"{type(exc).__name__}: {exc}"), exc
+
+
+def _worker_init(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _build_parallel(specs, jobs, report, budget, out_root, data_root, force, recompute,
+                    keep_going, names) -> None:
+    """Build ``specs`` in ``jobs`` worker processes, the costliest first.
+
+    Drawing is single-threaded Python (matplotlib, scour), so a redraw of the book on two
+    cores takes half the time in two processes. Each worker gets its share of the cores as
+    torch threads, so two trainings never fight over the same core; a figure that declares
+    ``threads`` keeps them. Workers are spawned (a forked torch can hang in OpenMP)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    def cost(spec):  # what its last build took: the longest start first
+        rec = _record(out_root, spec.name) or {}
+        return -(rec.get("wall_seconds", 0.0) + rec.get("compute_seconds", 0.0) * recompute)
+
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_worker_init, initargs=(threads,)) as pool:
+        futures = {pool.submit(_guarded_build, spec.name, budget, out_root, data_root, force,
+                               spec.name not in (names or ()), recompute): spec
+                   for spec in sorted(specs, key=cost)}
+        for future in as_completed(futures):
+            r, exc = future.result()
+            if exc is not None and not keep_going:
+                pool.shutdown(cancel_futures=True)
+                raise exc
+            report(futures[future], r)
 
 
 # The book's time budgets on a 2-core CPU (seconds; issue 15, CONTRIBUTING.md).
@@ -645,10 +699,11 @@ def _record_seconds(out_root: Path, chapter: str | None = None) -> float | None:
 
 
 def budget_lines(results: list[BuildResult], budget: str, out_root: Path | None = None,
-                 whole_book: bool = False) -> list[str]:
+                 whole_book: bool = False, elapsed: float | None = None) -> list[str]:
     """The budgets this run measured, each with its limit: what kind of run it was decides
-    which (nothing changed, a redraw, the quick book), and the records give a full build."""
-    wall = sum(r.seconds for r in results)
+    which (nothing changed, a redraw, the quick book), and the records give a full build.
+    ``elapsed``: the run's wall time (figures built at once overlap: their sum overstates)."""
+    wall = elapsed if elapsed is not None else sum(r.seconds for r in results)
     rows = []
     built = [r for r in results if r.status == "built"]
     if whole_book and budget == "quick":
@@ -669,7 +724,7 @@ def budget_lines(results: list[BuildResult], budget: str, out_root: Path | None 
 
 
 def time_table(results: list[BuildResult], budget: str, out_root: Path | None = None,
-               whole_book: bool = False) -> str:
+               whole_book: bool = False, elapsed: float | None = None) -> str:
     """Seconds per figure: wall, CPU (this process, all threads), in computations that ran,
     and how many stored computations were reused; the load average says how busy it was."""
     import os
@@ -685,7 +740,9 @@ def time_table(results: list[BuildResult], budget: str, out_root: Path | None = 
     lines.append(f"{'total (' + budget + ')':<{width}}  {'':<7} "
                  f"{sum(r.seconds for r in results):>8.1f} {sum(r.cpu for r in results):>8.1f} "
                  f"{sum(r.computed for r in results):>9.1f}")
-    lines += budget_lines(results, budget, out_root, whole_book)
+    if elapsed is not None:
+        lines.append(f"{'elapsed':<{width}}  {'':<7} {elapsed:>8.1f}")
+    lines += budget_lines(results, budget, out_root, whole_book, elapsed)
     if hasattr(os, "getloadavg"):
         lines.append(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
                      f"(wall times on a busy machine overstate the budgets; cpu s do not)")
