@@ -169,7 +169,7 @@ def ridge_explore(ctx):
         "fits": [_round(f, 3) for f in r["fits"]],
         **{k: [_sig(v) for v in r[k]] for k in ("train_mse", "test_mse", "norm")},
         "labels": _labels(
-            control=("규제 강도 λ", "penalty λ"), truth=("참 함수", "true function"),
+            control=("정칙화 강도 λ", "penalty λ"), truth=("참 함수", "true function"),
             fit=("학습한 다항식", "fitted polynomial"), data=("훈련 데이터", "training data"),
             train=("훈련 오차", "training error"), test=("테스트 오차", "test error"),
             norm=("계수 노름 ‖w‖", "coefficient norm ‖w‖"),
