@@ -139,3 +139,21 @@ def test_retired_meanings_do_not_come_back(retired):
     hits = [name for name, text in _math_and_figure_text()
             if re.search(rf"(?<![A-Za-z\\{{]){re.escape(retired)}", text)]
     assert not hits, f"{retired!r} in {hits}: {RETIRED[retired]}"
+
+
+# A definition of the loss, at the start of a display line or inside inline math: 𝓛(...) = ...
+LOSS_DEFINITION = re.compile(r"(?:^\s*|\$)\\mathcal\{L\}\(([^$]*?)\)\s*:?=\s*([^$\n]{0,40})", re.M)
+
+
+def test_every_defined_loss_is_a_mean():
+    """The notation page says 𝓛 is always a mean over examples: each page's definition of it
+    divides by the number of examples it sums over."""
+    found = []
+    for page in sorted(DOCS.glob("ch*.md")):
+        for m in LOSS_DEFINITION.finditer(page.read_text(encoding="utf-8")):
+            rhs = m.group(2)
+            if rhs.startswith("-\\theta"):  # ch08's unbounded example, 𝓛(θ) = −θ: no data in it
+                continue
+            found.append(page.name)
+            assert re.match(r"-?\s*\\frac\{1\}\{", rhs), f"{page.name}: 𝓛({m.group(1)}) = {rhs}"
+    assert {"ch02-regression.md", "ch08-sgd.md", "ch09-lab1-mnist.md"} <= set(found), found
