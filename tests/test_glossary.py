@@ -105,6 +105,8 @@ RETIRED = {
     r"$L$-립시츠": "the smoothness constant is β",
     r"1/L$": "the smoothness constant is β",
     r"L(\theta": "the loss is \\mathcal{L}; L is the number of layers",
+    r"\ell=1}^{L}": "ℓ is one example's loss; layers are numbered j",
+    r"c_\ell": "ℓ is one example's loss; layers (and ch05's folds) are numbered j",
 }
 
 
