@@ -161,6 +161,8 @@ def define_env(env) -> None:
         return (f'<p class="book-pdf"><a class="md-button" href="{href}" '
                 f'download="{print_edition.pdf_name(lang)}">{label}</a></p>')
 
+    _define_typography_macros(env)
+
 
 # --- notebooks: "Open in Colab" and "download" on every chapter page (gdsc_book.notebooks) -----
 
@@ -220,3 +222,87 @@ def on_post_build(env) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     for nb in sorted(src.glob("*.ipynb")):
         shutil.copyfile(nb, dest / nb.name)
+
+
+# --- Korean typography: particles after printed text, and the glossary table -------------------
+# (gdsc_book.glossary; tests/test_typography.py and tests/test_glossary.py)
+
+# Particle pairs: (after a final consonant, after a vowel). 으로/로 also takes 로 after ㄹ.
+_PARTICLES = {"을": ("을", "를"), "를": ("을", "를"), "이": ("이", "가"), "가": ("이", "가"),
+              "은": ("은", "는"), "는": ("은", "는"), "과": ("과", "와"), "와": ("과", "와"),
+              "으로": ("으로", "로"), "로": ("으로", "로")}
+# The final consonant (받침) of each digit read in Sino-Korean: 영 일 이 삼 사 오 육 칠 팔 구.
+_DIGIT_FINAL = {"0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ", "7": "ㄹ",
+                "8": "ㄹ", "9": ""}
+# Trailing zeros read as a unit: 십 백 천, then 만 억 조 every four.
+_TENS_FINAL = {1: "ㅂ", 2: "ㄱ", 3: "ㄴ"}
+_MYRIAD_FINAL = {1: "ㄴ", 2: "ㄱ", 3: "", 4: "ㅇ"}
+# Latin letters by their Korean names: only 엘, 엠, 엔, 알 end in a consonant.
+_LETTER_FINAL = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ", "r": "ㄹ"}
+_FINALS = ["", "ㄱ", "ㄲ", "ㄳ", "ㄴ", "ㄵ", "ㄶ", "ㄷ", "ㄹ", "ㄺ", "ㄻ", "ㄼ", "ㄽ", "ㄾ", "ㄿ", "ㅀ",
+           "ㅁ", "ㅂ", "ㅄ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ", "ㅋ", "ㅌ", "ㅍ", "ㅎ"]
+
+
+def _final_consonant(text: str) -> str:
+    """The final consonant with which ``text`` is read aloud ("" after a vowel)."""
+    s = re.sub(r"[\s)\]}\"'*_`$]+$", "", text)
+    if not s:
+        raise ValueError(f"josa: no text to attach a particle to ({text!r})")
+    last = s[-1]
+    if "가" <= last <= "힣":
+        return _FINALS[(ord(last) - ord("가")) % 28]
+    if last == "%":
+        return ""  # 퍼센트
+    if last.isascii() and last.isalpha():
+        return _LETTER_FINAL.get(last.lower(), "")
+    if last.isdigit():
+        whole = re.search(r"[\d,]*\.?\d*$", s).group(0)
+        if "." in whole:  # digits after the point are read one by one: 삼 점 일사
+            return _DIGIT_FINAL[last]
+        digits = whole.replace(",", "").lstrip("0") or "0"
+        zeros = len(digits) - len(digits.rstrip("0"))
+        if zeros == 0 or digits == "0":
+            return _DIGIT_FINAL[last]
+        if zeros % 4:
+            return _TENS_FINAL[zeros % 4]
+        return _MYRIAD_FINAL.get(zeros // 4, "")
+    raise ValueError(f"josa: cannot tell how {text!r} is read; write the particle by hand")
+
+
+def josa(text, particle: str) -> str:
+    """``text`` followed by the form of ``particle`` its reading takes: ``josa("4", "을")`` is
+    "4를", ``josa("10", "을")`` "10을" (십), ``josa("7", "으로")`` "7로" (칠: ㄹ takes 로)."""
+    if particle not in _PARTICLES:
+        raise ValueError(f"josa: unknown particle {particle!r}; use one of "
+                         f"{', '.join(sorted(_PARTICLES))}")
+    text = str(text)
+    final = _final_consonant(text)
+    after_consonant, after_vowel = _PARTICLES[particle]
+    if after_consonant == "으로" and final == "ㄹ":
+        return text + after_vowel
+    return text + (after_consonant if final else after_vowel)
+
+
+def _glossary_table(docs: Path, lang: str) -> str:
+    """The glossary as a Markdown table, in the page's order, each term linked to the chapter
+    where it is first used (its title read from that page)."""
+    from gdsc_book import glossary
+
+    suffix = ".md" if lang == "ko" else ".en.md"
+    head = ("| 한국어 | English | 처음 나오는 장 |\n| --- | --- | --- |" if lang == "ko"
+            else "| English | 한국어 | First used in |\n| --- | --- | --- |")
+    lines = [head]
+    for t in glossary.rows(lang):
+        page = (docs / f"{t.chapter}{suffix}").read_text(encoding="utf-8")
+        title = re.search(r"^# (.+)$", page, re.M).group(1).strip()
+        pair = f"{t.ko} | {t.en}" if lang == "ko" else f"{t.en} | {t.ko}"
+        lines.append(f"| {pair} | [{title}]({t.chapter}.md) |")
+    return "\n".join(lines)
+
+
+def _define_typography_macros(env) -> None:
+    env.macro(josa)
+
+    @env.macro
+    def glossary() -> str:
+        return _glossary_table(Path(env.conf["docs_dir"]), _lang(env))

@@ -131,7 +131,8 @@ def test_book_exists_with_an_outline_by_chapter_and_section(books, lang):
     chapters = _chapter_pages(pdf, lang)
     assert set(chapters) == set(page_slugs()), "a page's title is not a top-level bookmark"
     # The home page, then the chapters in the site's order, each with its sections under it.
-    order = ["index"] + [s for s in page_slugs() if s != "index"]
+    nav = re.findall(r"^  - ([\w-]+)\.md$", (ROOT / "mkdocs.yml").read_text("utf-8"), re.M)
+    order = nav or ["index"] + [s for s in page_slugs() if s != "index"]
     assert [chapters[s] for s in order] == sorted(chapters.values())
     assert sum(1 for depth, _, _ in outline if depth == 1) >= 3 * len(chapters)
 

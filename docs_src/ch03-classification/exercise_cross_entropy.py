@@ -4,7 +4,7 @@ import torch.nn.functional as F
 
 
 def cross_entropy(z, y):
-    """Mean cross-entropy of logits z (N x D) and integer labels y (N)."""
+    """Mean cross-entropy of logits z (N x K) and integer labels y (N)."""
     # --8<-- [start:answer]
     return (torch.logsumexp(z, dim=1) - z.gather(1, y[:, None]).squeeze(1)).mean()
     # --8<-- [end:answer]

@@ -248,7 +248,7 @@ def _deep_narrow(run, depths, widths, seeds, steps):
         full={"depths": [1, 2, 4, 8], "widths": [1, 4], "seeds": 2, "steps": 1500},
         quick={"depths": [1, 2], "widths": [1, 4], "seeds": 1, "steps": 200})
 def deep_narrow(ctx):
-    """Max error vs depth for width d = 1 (too narrow) and width d + D + 2 = 4 (Kidger & Lyons).
+    """Max error vs depth for width d = 1 (too narrow) and width d + m + 2 = 4 (Kidger & Lyons).
 
     Training deep narrow ReLU nets is hard (units die, fits stall), so each point is the best
     of a few seeds: the question here is what the architecture can reach, not how reliably.
@@ -259,7 +259,7 @@ def deep_narrow(ctx):
         fig, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
         for c, w in zip((COLORS[1], COLORS[0]), ctx["widths"]):
             name = {1: tr(lang, "폭 1 = d (너무 좁음)", "width 1 = d (too narrow)"),
-                    4: tr(lang, "폭 4 = d + D + 2", "width 4 = d + D + 2")}.get(w, f"width {w}")
+                    4: tr(lang, "폭 4 = d + m + 2", "width 4 = d + m + 2")}.get(w, f"width {w}")
             ax.plot(ctx["depths"], errors[w], "o-", color=c, label=name)
         ax.axhline(floor, color="gray", ls="--",
                    label=tr(lang, "단조 함수의 오차 하한", "lower bound for any monotone function"))
@@ -321,7 +321,7 @@ def generalization(ctx):
         full={"relu_depths": [1, 2, 4, 8, 16, 32, 64], "square_depths": [2, 4, 8, 12, 16, 20, 24]},
         quick={"relu_depths": [1, 4, 16], "square_depths": [2, 8, 16]})
 def deep_narrow_built(ctx):
-    """Width 4 = d + D + 2, depth growing: two hand-built networks whose error goes to 0.
+    """Width 4 = d + m + 2, depth growing: two hand-built networks whose error goes to 0.
 
     ReLU: the interpolant built layer by layer (error ~ 1/depth^2). sigma(t) = t^2, a
     polynomial: Horner's rule, one step per layer, on the Chebyshev interpolant. One hidden

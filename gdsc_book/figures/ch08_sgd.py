@@ -84,7 +84,7 @@ def trajectories(ctx):
         ax2.set_yscale("log")
         log_ticks(ax2, "y")
         ax2.set_xlabel(tr(lang, "데이터를 본 횟수 (에폭)", "passes over the data (epochs)"))
-        ax2.set_ylabel(tr(lang, "전체 손실 $L(\\theta)$", "full loss $L(\\theta)$"))
+        ax2.set_ylabel(tr(lang, "전체 손실 $\\mathcal{L}(\\theta)$", "full loss $\\mathcal{L}(\\theta)$"))
         ax2.set_title(tr(lang, "같은 계산량(에폭)에서의 손실 (색은 위와 같음)",
                          "loss for the same work (epochs; colours as above)"))
         ctx.save(fig, lang)
@@ -130,7 +130,7 @@ def minibatch_surfaces(ctx):
                  for i in range(4)]
         _contour(axes[0], ww, bb, r["full"], color=COLORS[0])
         axes[0].plot(*star, "*", color="black", ms=11)
-        axes[0].set_title(tr(lang, "전체 손실 $L(\\theta)$", "full loss $L(\\theta)$"))
+        axes[0].set_title(tr(lang, "전체 손실 $\\mathcal{L}(\\theta)$", "full loss $\\mathcal{L}(\\theta)$"))
         axes[0].set_xlabel("$w$")
         axes[0].set_ylabel("$b$")
         for i, (ax, z, c) in enumerate(zip(axes[1:], r["batch_losses"], centres)):
@@ -141,8 +141,8 @@ def minibatch_surfaces(ctx):
             ax.tick_params(labelbottom=False, labelleft=False)
         for ax in axes:
             ax.set_aspect("equal")
-        fig.suptitle(tr(lang, "오른쪽: 미니배치 손실 $L(\\theta|\\mathcal{B})$와 그 최솟값 (●)",
-                        "right: minibatch losses $L(\\theta|\\mathcal{B})$ and their minima (●)"),
+        fig.suptitle(tr(lang, "오른쪽: 미니배치 손실 $\\mathcal{L}(\\theta|\\mathcal{B})$와 그 최솟값 (●)",
+                        "right: minibatch losses $\\mathcal{L}(\\theta|\\mathcal{B})$ and their minima (●)"),
                      fontsize=10)
         ctx.save(fig, lang)
 
@@ -369,8 +369,8 @@ def polyak_lojasiewicz(ctx):
         log_ticks(ax2, "y")
         ax2.set_xlabel(tr(lang, "GD 스텝 $t$", "GD step $t$"))
         ax2.set_ylabel("$f(x_t) - f^*$")
-        ax2.set_title(tr(lang, f"경사 하강법, $\\eta = 1/(2L) = {lr:g}$",
-                         f"gradient descent, $\\eta = 1/(2L) = {lr:g}$"))
+        ax2.set_title(tr(lang, f"경사 하강법, $\\eta = 1/(2\\beta) = {lr:g}$",
+                         f"gradient descent, $\\eta = 1/(2\\beta) = {lr:g}$"))
         ax2.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
         ctx.save(fig, lang)
     below = {k: int(np.argmax(f < 1e-10)) if np.any(f < 1e-10) else None for k, f in runs.items()}
@@ -600,11 +600,11 @@ def local_minimum(ctx):
         for i, b in enumerate(batches):
             gone = not prob.has_local_minimum(b)
             ax1.plot(th, prob.loss(th, b), color=COLORS[1], lw=1.0, ls="--" if gone else "-",
-                     alpha=0.8, label=(tr(lang, f"크기 {b_shown}인 미니배치의 $L(\\theta|\\mathcal{{B}})$",
-                                          f"$L(\\theta|\\mathcal{{B}})$, minibatches of {b_shown}")
+                     alpha=0.8, label=(tr(lang, f"크기 {b_shown}인 미니배치의 $\\mathcal{{L}}(\\theta|\\mathcal{{B}})$",
+                                          f"$\\mathcal{{L}}(\\theta|\\mathcal{{B}})$, minibatches of {b_shown}")
                                        if i == 0 else None))
         ax1.plot(th, prob.loss(th), color="black", lw=2.2,
-                 label=tr(lang, "전체 손실 $L(\\theta)$", "full loss $L(\\theta)$"))
+                 label=tr(lang, "전체 손실 $\\mathcal{L}(\\theta)$", "full loss $\\mathcal{L}(\\theta)$"))
         ax1.plot(left, prob.loss(left), "*", color="black", ms=13,
                  label=tr(lang, "전역 최솟값", "global minimum"))
         ax1.plot(right, prob.loss(right), "o", color="black", ms=8, mfc="white", mew=1.6,

@@ -221,7 +221,7 @@ def _mistakes(ctx, lang, m, rows=4, cols=6):
             ax.set_title(tr(lang, f"정답 {int(m['labels'][k])} → {int(m['pred'][k])}",
                             f"true {int(m['labels'][k])} → {int(m['pred'][k])}"), fontsize=8.5,
                          color=COLORS[1])
-    fig.suptitle(tr(lang, "CNN이 틀린 테스트 이미지 (테스트 세트 순서대로 처음 몇 장)",
+    fig.suptitle(tr(lang, "CNN이 틀린 테스트 이미지 (테스트 집합 순서대로 처음 몇 장)",
                     "test images the CNN gets wrong (the first few, in test-set order)"),
                  fontsize=10)
     fig.tight_layout()

@@ -169,7 +169,7 @@ def ridge_explore(ctx):
         "fits": [_round(f, 3) for f in r["fits"]],
         **{k: [_sig(v) for v in r[k]] for k in ("train_mse", "test_mse", "norm")},
         "labels": _labels(
-            control=("규제 강도 λ", "penalty λ"), truth=("참 함수", "true function"),
+            control=("정칙화 강도 λ", "penalty λ"), truth=("참 함수", "true function"),
             fit=("학습한 다항식", "fitted polynomial"), data=("훈련 데이터", "training data"),
             train=("훈련 오차", "training error"), test=("테스트 오차", "test error"),
             norm=("계수 노름 ‖w‖", "coefficient norm ‖w‖"),
@@ -280,7 +280,7 @@ def sgd_explore(ctx):
             full=("전체 (GD)", "full (GD)"), path=("지나간 길", "path"),
             start=("출발점", "start"), minimum=("최솟값", "minimum"),
             w=("가중치 w", "weight w"), b=("절편 b", "intercept b"),
-            excess=("L(θₜ) − L(θ*)", "L(θₜ) − L(θ*)"), step=("스텝 t", "step t"),
+            excess=("ℒ(θₜ) − ℒ(θ*)", "ℒ(θₜ) − ℒ(θ*)"), step=("스텝 t", "step t"),
             final_loss=("{t} 스텝 뒤 손실", "loss after {t} steps"),
             distance=("최솟값까지 거리", "distance to the minimum"),
             diverged=("발산: 스텝 {t}에서 |θ| > 1000", "diverged: |θ| > 1000 at step {t}"),
