@@ -116,3 +116,37 @@ def test_roughness_measures_on_known_surfaces():
     h = 2 / 20
     d2 = ls.second_differences(bowl)
     assert np.allclose(d2[0], 2 * h ** 2) and np.allclose(d2[1], 4 * h ** 2)
+
+
+# ---------------------------------------------------------------- what chapter 8 says
+
+
+def test_what_chapter_8_says_about_the_slices_is_what_the_record_shows():
+    from gdsc_book.literature import cite
+    from tests.pages import record_numbers, says
+
+    r = record_numbers("ch08_landscape")
+    shallow, plain, residual = r["shallow"], r["plain"], r["residual"]
+    # the three nets: shallow, and one deep depth without and with skip connections
+    assert shallow["layers"] < plain["layers"] == residual["layers"]
+    assert not shallow["skip"] and not plain["skip"] and residual["skip"]
+    # "only the net without skip connections failed to fit its training data"
+    assert shallow["train_acc"] > 0.99 and residual["train_acc"] > 0.99 > plain["train_acc"]
+    assert plain["centre_loss"] > 10 * max(shallow["centre_loss"], residual["centre_loss"])
+    # "has the shallow net's bowl ... the one without is not convex at more than half the points"
+    assert plain["nonconvex_fraction"] > 0.5
+    assert max(shallow["nonconvex_fraction"], residual["nonconvex_fraction"]) < 0.1
+    # "every slice has one local minimum on the grid, the one at the centre"
+    for net in (shallow, plain, residual):
+        assert net["local_minima"] == 1 and net["lowest_at_centre"]
+        assert net["centre_loss"] < net["edge_loss"]
+    # "a depth at which Li et al.'s landscape without skip connections was still benign"
+    assert plain["layers"] <= cite("li2018", "benign_noshort_layers")
+    says("ch08-sgd",
+         ko=("스킵 연결이 없는 신경망만 훈련 데이터를 다 맞추지 못했습니다",
+             "절반이 넘는 점에서 볼록하지 않습니다", "국소 최솟값은",
+             "Li et al.에서도 스킵 연결 없이 지형이 아직 순하던 깊이입니다"),
+         en=("only the net without skip connections failed to fit its training data",
+             "is not convex at more than half of the points", "local minimum on the grid",
+             "a depth at which Li et al.'s landscape without skip connections was still benign"))
+

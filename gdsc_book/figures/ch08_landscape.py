@@ -49,6 +49,7 @@ def _summary(grid: np.ndarray) -> dict:
     border = np.concatenate([grid[0], grid[-1], grid[1:-1, 0], grid[1:-1, -1]])
     return {"centre_loss": float(grid[c, c]), "edge_loss": float(border.mean()),
             "max_loss": float(grid.max()), "local_minima": ls.local_minima(grid),
+            "lowest_at_centre": bool(np.argmin(grid) == c * grid.shape[1] + c),
             "nonconvex_fraction": ls.nonconvex_fraction(grid),
             "mean_abs_second_difference": float(np.abs(ls.second_differences(grid)).mean())}
 
@@ -110,7 +111,8 @@ def landscape_figure(ctx):
         log_ticks(bar.ax, "x")
         ctx.save(fig, lang)
     out = {"n_train": ctx["n"], "image_size": ctx["size"], "width": ctx["width"],
-           "epochs": ctx["epochs"], "points": ctx["points"], "span": float(coords[-1])}
+           "epochs": ctx["epochs"], "lr": ctx["lr"], "weight_decay": ctx["weight_decay"],
+           "points": ctx["points"], "span": float(coords[-1])}
     for key, net, m, g in zip(("shallow", "plain", "residual"), nets, r["nets"], grids):
         out[key] = {"layers": net["layers"], "skip": net["skip"],
                     "train_acc": float(m["train_acc"]), **_summary(g)}
