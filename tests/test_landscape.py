@@ -140,13 +140,17 @@ def test_what_chapter_8_says_about_the_slices_is_what_the_record_shows():
     for net in (shallow, plain, residual):
         assert net["local_minima"] == 1 and net["lowest_at_centre"]
         assert net["centre_loss"] < net["edge_loss"]
+    # "with tens of thousands of parameters": every net of the figure has 10^4 to 10^5 of them
+    for net in (shallow, plain, residual):
+        model = ls.DeepMLP(3 * r["image_size"] ** 2, r["width"], net["layers"], net["skip"])
+        assert 10_000 <= sum(p.numel() for p in model.parameters()) < 100_000
     # "a depth at which Li et al.'s landscape without skip connections was still benign"
     assert plain["layers"] <= cite("li2018", "benign_noshort_layers")
     says("ch08-sgd",
-         ko=("스킵 연결이 없는 신경망만 훈련 데이터를 다 맞추지 못했습니다",
+         ko=("파라미터는 수만 차원이므로", "스킵 연결이 없는 신경망만 훈련 데이터를 다 맞추지 못했습니다",
              "절반이 넘는 점에서 볼록하지 않습니다", "국소 최솟값은",
              "Li et al.에서도 스킵 연결 없이 지형이 아직 순하던 깊이입니다"),
-         en=("only the net without skip connections failed to fit its training data",
+         en=("With tens of thousands of parameters", "only the net without skip connections failed to fit its training data",
              "is not convex at more than half of the points", "local minimum on the grid",
              "a depth at which Li et al.'s landscape without skip connections was still benign"))
 
