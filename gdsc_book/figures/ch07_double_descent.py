@@ -38,6 +38,10 @@ def _sweep(run, n_train, n_test, size, noise, epochs, lr, widths):
     return s.to_dict()
 
 
+# "Fits its training set": training error at most this (the page quotes it from the record).
+FIT_TOL = 0.01
+
+
 def _pct(ax, axis="y"):
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
 
@@ -57,7 +61,7 @@ def double_descent_figure(ctx):
     thr_nk = dd.width_for_parameters(n * k, d)  # #params = #samples × #classes
     # "Final" errors are means over the last epochs: single epochs are noisy (see Sweep.final).
     train_err, test_err = s.final("train", ctx["last"]), s.final("test", ctx["last"])
-    thr_fit = dd.interpolation_threshold(s.sizes, train_err, tol=0.01)
+    thr_fit = dd.interpolation_threshold(s.sizes, train_err, tol=FIT_TOL)
     peak_w, peak_err = dd.peak(s.sizes, test_err)
     # Early stopping on hindsight: the best test error seen during training, per width, and
     # what it gains over training to the end (the gap between the two curves of the figure).
@@ -161,7 +165,7 @@ def double_descent_figure(ctx):
             "max_gain_width": s.sizes[i_gain], "best_seen_se": se,
             "best_seen_max_rise": max(0.0, *(b - a for a, b in zip(best_seen, best_seen[1:]))),
         },
-        "setup": {"lr": ctx["lr"], "size": ctx["size"], "batch_size": defaults["batch_size"],
+        "setup": {"lr": ctx["lr"], "size": ctx["size"], "classes": k, "fit_tol": FIT_TOL, "batch_size": defaults["batch_size"],
                   "optimizer": defaults["optimizer"], "epoch_widths": ctx["epoch_widths"],
                   "noisy_labels": round(ctx["noise"] * n)},
     }
@@ -209,4 +213,4 @@ def depth_figure(ctx):
     return {"depths": ctx["depths"], "short_test_acc": res["short"], "long_aug_test_acc": res["long_aug"],
             "short_train_err": train_err["short"], "long_aug_train_err": train_err["long_aug"],
             "short_epochs": ctx["short"], "long_epochs": ctx["long"], "width": ctx["width"],
-            "n_train": ctx["n_train"]}
+            "n_train": ctx["n_train"], "size": ctx["size"], "shift": ctx["shift"]}
