@@ -23,7 +23,7 @@ KINDS = [
     (r"\d+\s*장|\b[Cc]hapters? \d+(?: and \d+)?", "chapter references"),
     (r"\b(?:1[89]|20)\d\d[a-z]?\b", "years of the works cited"),
     (r"\b(?:L[12]|CIFAR-10|ResNet-\d+|float\d+|[Kk]-?NN|top-\d|3D|2D)\b", "names that contain digits"),
-    (r"(?<![\d.,])[01](?![\d.]|,\d|\s*%)", "the numbers zero and one (errors of 0, one layer)"),
+    (r"(?<![\d.,])[01](?!\d|[.,]\d|\s*%)", "the numbers zero and one (errors of 0, one layer)"),
 ]
 
 # Numbers that stay on one page: (a phrase of its line, why it is not a parameter).
@@ -41,9 +41,18 @@ ALLOW = {
         ("lr=0.03", "the slide's own example (the snippet runs it)"),
         ("점 10개, 특성 200개", "the coding problem's statement (its program in docs_src states them)"),
         ("10 points and 200 features", "the coding problem's statement"),
-        ("*JMLR* 15", "a citation"),
         ("±2", "error bars of two standard errors: a convention, not a setting of the run"),
         ("weight_decay=0.1", "the slide's own example (the snippet runs it)"),
+    ],
+    "ch08-sgd": [
+        ("네 배로 키우면", "the s²/B rule worked through for a batch four times larger (math)"),
+        ("4분의 1", "the same worked example"), ("16에서 64로", "the quiz's worked example of s²/B"),
+        ("4배", "the quiz's worked example"), ("from 16 to 64", "the quiz's worked example of s²/B"),
+        ("4 times", "the quiz's worked example"),
+        ("모멘텀(momentum) 0.9", "a literal of the stored computation: moving it into the record would retrain"),
+        ("momentum 0.9", "a literal of the stored computation: moving it into the record would retrain"),
+        ("1,000스텝 중 처음 100스텝", "the coding problem's statement"), ("1/100", "the coding problem's statement"),
+        ("1,000-step", "the coding problem's statement"), ("first 100 steps", "the coding problem's statement"),
     ],
     "ch07-double-descent": [
         ("100배", "a round comparison of two recorded counts"), ("100 times", "a round comparison"),
@@ -88,7 +97,7 @@ def typed_numbers(text: str, allowed=()) -> list[tuple[int, str]]:
             continue
         if fence:
             continue
-        if line.strip() in ("**참고 문헌**", "**References**"):
+        if re.fullmatch(r"(?:\*\*|## )(?:참고 문헌|References)(?:\*\*)?", line.strip()):
             refs = True
             continue
         if refs and line.startswith("#"):
