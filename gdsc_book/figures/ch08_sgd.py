@@ -259,7 +259,7 @@ def rates(ctx):
         ax.legend()
         fig.tight_layout()
         ctx.save(fig, lang)
-    return {"p": list(slopes), "slopes": list(slopes.values()), "fit_from": fit_from,
+    return {"p": list(slopes), "slopes": list(slopes.values()), "fit_from": fit_from, "runs": ctx["runs"],
             "steps": steps}
 
 
