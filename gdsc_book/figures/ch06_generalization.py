@@ -8,6 +8,8 @@ visible within seconds of CPU time. Every run goes through ``train_model``.
 
 from __future__ import annotations
 
+import inspect
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -64,8 +66,10 @@ def fit_figure(ctx):
         ax.legend()
         ctx.save(fig, lang, part="errors")
     return {"degrees": curve.degrees, "train_mse": curve.train_mse, "test_mse": curve.test_mse,
-            "gap": curve.gap, "n_train": ctx["n_train"], "sigma": 0.3,
-            "best_degree": curve.degrees[int(np.argmin(curve.test_mse))]}
+            "gap": curve.gap, "n_train": ctx["n_train"],
+            # the noise fit_curve adds (its default), read rather than copied
+            "sigma": inspect.signature(bv.fit_curve).parameters["sigma"].default,
+            "shown": list(shown), "best_degree": curve.degrees[int(np.argmin(curve.test_mse))]}
 
 
 # ---------------------------------------------------------------- bias–variance
@@ -111,12 +115,13 @@ def bias_variance_figure(ctx):
     return {
         "degrees": d.degrees, "bias2": d.bias2, "variance": d.variance, "noise": d.noise[0],
         "total": d.total, "expected_error": d.expected_error, "se": d.expected_error_se,
-        "max_z": max(z), "best_degree": d.degrees[best], "n_train": d.n_train,
+        "max_z": max(z), "best_degree": d.degrees[best], "n_train": d.n_train, "ridge": ctx["ridge"],
         "n_sets": d.n_sets, "n_large": big.n_train, "large_bias2": big.bias2,
         "large_variance": big.variance, "large_best_degree": big.degrees[int(np.argmin(big.expected_error))],
-        "deg1": {"bias2": d.bias2[1], "var": d.variance[1], "large_bias2": big.bias2[1],
-                 "large_var": big.variance[1]},
-        "deg12": {"bias2": d.bias2[12], "var": d.variance[12], "large_var": big.variance[12]},
+        "deg1": {"degree": d.degrees[1], "bias2": d.bias2[1], "var": d.variance[1],
+                 "large_bias2": big.bias2[1], "large_var": big.variance[1]},
+        "deg12": {"degree": d.degrees[12], "bias2": d.bias2[12], "var": d.variance[12],
+                  "large_var": big.variance[12]},
     }
 
 
@@ -240,7 +245,8 @@ def weight_decay_figure(ctx):
         axes[1].set_ylabel(tr(lang, "가중치 노름 ‖W‖₂", "weight norm ‖W‖₂"))
         ctx.save(fig, lang)
     return {"wds": ctx["wds"], "runs": [dict(_summary(h), wd=wd, weight_norm=n) for wd, h, n in runs],
-            "n_train": ctx["n_train"], "noise": ctx["noise"], "epochs": ctx["epochs"]}
+            "n_train": ctx["n_train"], "noise": ctx["noise"], "epochs": ctx["epochs"],
+            "setup": {k: ctx[k] for k in SETUP}}  # what the section's setup paragraph quotes
 
 
 @figure("ch06_dropout", chapter="ch06", data=("mnist",),

@@ -8,6 +8,8 @@ regularization, so that every model big enough can fit the training set, noise i
 
 from __future__ import annotations
 
+import inspect
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -17,7 +19,7 @@ from gdsc_book import double_descent as dd
 from gdsc_book.figures.registry import figure
 from gdsc_book.models import MLP
 from gdsc_book.regularization import random_shift, torch_threads
-from gdsc_book.style import COLORS, LANGS, log_ticks, tr
+from gdsc_book.style import COLORS, LANGS, MIN_FONT_PT, PAGE_WIDTH, log_ticks, tr
 from gdsc_book.train import train_model
 
 
@@ -34,6 +36,10 @@ def _sweep(run, n_train, n_test, size, noise, epochs, lr, widths):
     with torch_threads(1):
         s = dd.width_sweep(train, test, widths, epochs=epochs, lr=lr, seed=run.seed)
     return s.to_dict()
+
+
+# "Fits its training set": training error at most this (the page quotes it from the record).
+FIT_TOL = 0.01
 
 
 def _pct(ax, axis="y"):
@@ -55,10 +61,18 @@ def double_descent_figure(ctx):
     thr_nk = dd.width_for_parameters(n * k, d)  # #params = #samples × #classes
     # "Final" errors are means over the last epochs: single epochs are noisy (see Sweep.final).
     train_err, test_err = s.final("train", ctx["last"]), s.final("test", ctx["last"])
-    thr_fit = dd.interpolation_threshold(s.sizes, train_err, tol=0.01)
+    thr_fit = dd.interpolation_threshold(s.sizes, train_err, tol=FIT_TOL)
     peak_w, peak_err = dd.peak(s.sizes, test_err)
-    # Early stopping on hindsight: the best test error seen during training, per width.
+    # Early stopping on hindsight: the best test error seen during training, per width, and
+    # what it gains over training to the end (the gap between the two curves of the figure).
     best_seen = [min(s.curve(i)) for i in range(len(s.sizes))]
+    best_epoch = [int(np.argmin(s.curve(i))) + 1 for i in range(len(s.sizes))]
+    gain = [t - b for t, b in zip(test_err, best_seen)]
+    i_gain = int(np.argmax(gain))
+    # The best-seen curve is an estimate on n_test examples: a rise smaller than its standard
+    # error at the peak width (where the final curve has its bump) is no peak.
+    p_peak = best_seen[s.sizes.index(peak_w)]
+    se = float(np.sqrt(p_peak * (1 - p_peak) / ctx["n_test"]))
     for lang in LANGS:
         fig, ax = plt.subplots(figsize=(6.6, 4.8), layout="constrained")
         ax.plot(s.sizes, train_err, "o--", color=COLORS[0], label=tr(lang, "훈련 오차 (오염된 레이블)", "train error (noisy labels)"))
@@ -101,14 +115,39 @@ def double_descent_figure(ctx):
         ax.legend(fontsize=8.5)
         ctx.save(fig, lang, part="epochwise")
 
+        fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.0), layout="constrained")
+        x = np.arange(len(s.sizes))  # evenly spaced, as on the log-width axis above
+        ax.bar(x, gain, color=[COLORS[1] if thr_fit and thr_fit / 2 <= w <= thr_fit * 2 else COLORS[2]
+                               for w in s.sizes])
+        for xi, g in zip(x, gain):
+            ax.text(xi, g + 0.004, f"{100 * g:.0f}", ha="center", va="bottom", fontsize=MIN_FONT_PT)
+        ax.set_xticks(x)
+        ax.set_xticklabels([str(w) for w in s.sizes], fontsize=MIN_FONT_PT)
+        ax.set_xlabel(tr(lang, "은닉층 너비 (주황: 보간 임계점의 ½배~2배)",
+                         "hidden width (orange: ½× to 2× the interpolation threshold)"))
+        ax.set_ylabel(tr(lang, "조기 종료의 이득 (%p)", "gain of early stopping (points)"))
+        ax.set_axisbelow(True)
+        ax.grid(False, axis="x")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0, symbol=""))
+        ax.set_ylim(0, max(gain) * 1.18)
+        ax.set_title(tr(lang, f"테스트 오차: 마지막 {ctx['last']} 에폭 평균에서 학습 중 최솟값을 뺀 값",
+                        f"test error: mean of the last {ctx['last']} epochs minus the lowest during training"),
+                     fontsize=MIN_FONT_PT + 0.5)
+        ctx.save(fig, lang, part="gain")
+
     epochwise = {}
     for w in ctx["epoch_widths"]:
         c = dd.smooth(s.curve(s.sizes.index(w)), ctx["window"])
         i_min = int(np.argmin(c))
         i_max = i_min + int(np.argmax(c[i_min:]))
+        c_train = dd.smooth(s.curve(s.sizes.index(w), "train"), ctx["window"])
         epochwise[str(w)] = {"min_err": c[i_min], "min_epoch": i_min + 1, "peak_after_min": c[i_max],
                              "peak_epoch": i_max + 1, "final_err": c[-1],
-                             "final_train_err": train_err[s.sizes.index(w)]}
+                             "final_train_err": train_err[s.sizes.index(w)],
+                             "train_err_at_min": c_train[i_min], "gain": gain[s.sizes.index(w)]}
+    # What the run used that _sweep leaves to width_sweep's defaults (quoted by the page).
+    defaults = {k: v.default for k, v in inspect.signature(dd.width_sweep).parameters.items()
+                if v.default is not inspect.Parameter.empty}
     return {
         "widths": s.sizes, "params": s.params, "train_err": train_err, "test_err": test_err,
         "last_epoch_test_err": s.test_err, "last": ctx["last"], "window": ctx["window"],
@@ -121,6 +160,14 @@ def double_descent_figure(ctx):
         "largest": {"width": s.sizes[-1], "test_err": test_err[-1], "train_err": train_err[-1]},
         "smallest_test_err_width": s.sizes[int(np.argmin(test_err))],
         "epochwise": epochwise,
+        "early_stopping": {
+            "gain": gain, "best_epoch": best_epoch, "max_gain": gain[i_gain],
+            "max_gain_width": s.sizes[i_gain], "best_seen_se": se,
+            "best_seen_max_rise": max(0.0, *(b - a for a, b in zip(best_seen, best_seen[1:]))),
+        },
+        "setup": {"lr": ctx["lr"], "size": ctx["size"], "classes": k, "fit_tol": FIT_TOL, "batch_size": defaults["batch_size"],
+                  "optimizer": defaults["optimizer"], "epoch_widths": ctx["epoch_widths"],
+                  "noisy_labels": round(ctx["noise"] * n)},
     }
 
 
@@ -166,4 +213,4 @@ def depth_figure(ctx):
     return {"depths": ctx["depths"], "short_test_acc": res["short"], "long_aug_test_acc": res["long_aug"],
             "short_train_err": train_err["short"], "long_aug_train_err": train_err["long_aug"],
             "short_epochs": ctx["short"], "long_epochs": ctx["long"], "width": ctx["width"],
-            "n_train": ctx["n_train"]}
+            "n_train": ctx["n_train"], "size": ctx["size"], "shift": ctx["shift"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
@@ -163,6 +164,7 @@ def minibatch_surfaces(ctx):
     return {"batch": ctx["batch"], "n": r["n"], "centre_distance": spread,
             "centre_distance_min": min(spread), "centre_distance_max": max(spread),
             "noise_ratio_1_to_16": float(measured[0] / measured[list(sizes).index(16)]),
+            "ratio_batches": [int(sizes[0]), 16], "shown_batches": len(centres),
             "noise_rel_error_max": float(np.max(np.abs(measured / theory - 1)))}
 
 
@@ -217,6 +219,8 @@ def robbins_monro(ctx):
         ctx.save(fig, lang)
     tail = max(1, steps // 5)
     return {"steps": steps, "runs": ctx["runs"], "noise_floor": floor,
+            "constant_lr": RM_SCHEDULES["constant"][0], "tail_steps": tail,
+            "sigma": inspect.signature(sgd.noise_floor).parameters["sigma"].default,
             "final_mse": {k: float(v[-1]) for k, v in mse.items()},
             "constant_tail_mse": float(np.mean(mse["constant"][-tail:])),
             "p2_total_step": float(InversePower(0.5, 2.0, 2.0).partial_sums(steps)[0][-1])}
@@ -255,7 +259,7 @@ def rates(ctx):
         ax.legend()
         fig.tight_layout()
         ctx.save(fig, lang)
-    return {"p": list(slopes), "slopes": list(slopes.values()), "fit_from": fit_from,
+    return {"p": list(slopes), "slopes": list(slopes.values()), "fit_from": fit_from, "runs": ctx["runs"],
             "steps": steps}
 
 
@@ -313,7 +317,7 @@ def saddle(ctx):
         ctx.save(fig, lang)
     finals = np.array([sgd.saddle_f(*p[-1]) for p in runs])
     tiny = r["tiny"]
-    return {"gd_tiny_y0": 1e-12, "gd_tiny_escape_step": int(np.argmax(np.abs(tiny[:, 1]) > 0.5)),
+    return {"start": list(inspect.signature(_saddle).parameters["start"].default), "gd_tiny_y0": 1e-12, "gd_tiny_escape_step": int(np.argmax(np.abs(tiny[:, 1]) > 0.5)),
             "gd_tiny_final_f": float(sgd.saddle_f(*tiny[-1])),
             "gd_final_f": float(sgd.saddle_f(*gd[-1])),
             "gd_final_grad": float(np.linalg.norm(sgd.saddle_grad(*gd[-1]))),
@@ -376,7 +380,7 @@ def polyak_lojasiewicz(ctx):
     below = {k: int(np.argmax(f < 1e-10)) if np.any(f < 1e-10) else None for k, f in runs.items()}
     return {"min_curvature": float(sgd.pl_curvature(x).min()), "mu_stated": sgd.PL_MU,
             "mu_measured": mu_measured, "smoothness": L, "lr": lr,
-            "steps_to_1e-10": below, "quartic_final": float(runs["quartic"][-1]),
+            "steps_to_1e-10": below, "threshold": 1e-10, "quartic_final": float(runs["quartic"][-1]),
             "steps": steps}
 
 
@@ -436,7 +440,8 @@ def flat_sharp(ctx):
     return {"curvature_sharp": hs, "curvature_flat": hf, "stability_limit": limit,
             "train_sharp": float(tm.loss(xs)), "train_flat": float(tm.loss(xf)),
             "test_sharp": float(tm.loss(xs - shift)), "test_flat": float(tm.loss(xf - shift)),
-            "lrs": lrs, "share_gd": share_gd, "share_sgd": share_sgd, "shift": shift}
+            "lrs": lrs, "share_gd": share_gd, "share_sgd": share_sgd, "shift": shift,
+            "lr_over_limit": (lrs / limit).round(6).tolist()}
 
 
 SCHEDULE_NAMES = {
@@ -462,7 +467,10 @@ def schedules(ctx):
         fig.tight_layout()
         ctx.save(fig, lang)
     return {"steps": ctx["steps"], "peak": 0.1,
-            "warmup_steps": int(np.argmax(curves["warmup_cosine"]))}
+            "warmup_steps": int(np.argmax(curves["warmup_cosine"])),
+            # read off the curves drawn: where each schedule peaks, as a fraction of the run
+            "warmup_fraction": int(np.argmax(curves["warmup_cosine"])) / ctx["steps"],
+            "onecycle_fraction": int(np.argmax(curves["onecycle"])) / ctx["steps"]}
 
 
 def _subsets(run, dataset, n_train, n_test):

@@ -163,7 +163,7 @@ def ridge_explore(ctx):
     r = ctx.compute(_ridge_states, **ctx.params)
     grid = r["grid"]
     return {
-        "kind": "ridge", "degree": ctx["degree"], "lambdas": ctx["lambdas"],
+        "kind": "ridge", "degree": ctx["degree"], "n_train": ctx["n_train"], "lambdas": ctx["lambdas"],
         "x_train": _round(r["x_train"]), "y_train": _round(r["y_train"]),
         "x": _round(grid), "truth": _round(bv.target(grid)),
         "fits": [_round(f, 3) for f in r["fits"]],
