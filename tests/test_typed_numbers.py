@@ -22,7 +22,8 @@ KINDS = [
     (r"\*\*\d+\. \(|문제 \d+|\b[Pp]roblem \d+", "problem numbers"),
     (r"\d+\s*장|\b[Cc]hapters? \d+(?: and \d+)?", "chapter references"),
     (r"\b(?:1[89]|20)\d\d[a-z]?\b", "years of the works cited"),
-    (r"\b(?:L[12]|CIFAR-10|ResNet-\d+|float\d+|[Kk]-?NN|top-\d|3D|2D)\b", "names that contain digits"),
+    (r"(?<![A-Za-z0-9])(?:L[12]|CIFAR-10|ResNet-\d+|float\d+|[Kk]-?NN|top-\d|[23]-?D|[23]차원)"
+     r"(?![A-Za-z0-9])", "names that contain digits (a Korean particle may follow)"),
     (r"(?<![\d.,])[01](?!\d|[.,]\d|\s*%)", "the numbers zero and one (errors of 0, one layer)"),
 ]
 
@@ -53,6 +54,10 @@ ALLOW = {
         ("momentum 0.9", "a literal of the stored computation: moving it into the record would retrain"),
         ("1,000스텝 중 처음 100스텝", "the coding problem's statement"), ("1/100", "the coding problem's statement"),
         ("1,000-step", "the coding problem's statement"), ("first 100 steps", "the coding problem's statement"),
+        ("가중치에 10을", "ReLU's scale symmetry worked through with a factor of 10 (math)"),
+        ("10으로 나누어도", "the same worked example"),
+        ("multiplied by 10", "ReLU's scale symmetry worked through with a factor of 10 (math)"),
+        ("divided by 10", "the same worked example"),
     ],
     "ch07-double-descent": [
         ("100배", "a round comparison of two recorded counts"), ("100 times", "a round comparison"),
