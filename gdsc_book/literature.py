@@ -470,5 +470,5 @@ def references_html(keys, lang: str) -> str:
     author and year; each entry's id is what the in-text links point to."""
     keys = sorted(set(keys), key=sort_key)
     items = "\n".join(f'<li id="{anchor(k)}">{entry_html(k)}</li>' for k in keys)
-    return f'## {HEADING[lang]}\n\n<ol class="book-references">\n{items}\n</ol>'
+    return f'## {HEADING[lang]}\n\n<ul class="book-references">\n{items}\n</ul>'
 
