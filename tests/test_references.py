@@ -6,8 +6,8 @@ and links the chapters it mentions.
 - Every ``ref``/``refp``/``cite`` key is an entry of ``gdsc_book.literature.SOURCES``, every
   entry is cited somewhere, and the two languages of a page cite the same works.
 - No hand-written author-year citation is left in the text (they go through ``ref``).
-- Every mention of another chapter ("6장", "chapter 6") is a link; the only exception is a
-  chapter of a cited work ("{{ ref("cover2006") }}의 2장", "chapter 2 of {{ ref(...) }}").
+- Every mention of another chapter ("6장", "chapter 6", "실습 1", "Lab 1") is a link (headings
+  and a lab's mentions of itself aside); the only exception is a chapter of a cited work ("{{ ref("cover2006") }}의 2장", "chapter 2 of {{ ref(...) }}").
 - In the built site, each chapter's list sits under the heading of its language, every entry
   is cited in the text and every citation points to an entry of the same page, and chapter
   links stay in the page's language.
@@ -35,8 +35,10 @@ KEY = re.compile(r"""["']([\w-]+)["']""")
 FENCE = re.compile(r"^\s*(```|~~~)")
 LINK = re.compile(r"\[[^\]]*\]\([^)]*\)")
 MACRO = re.compile(r"\{\{.*?\}\}")
-KO_CHAPTER = re.compile(r"(?<![\d,.–\[])(1[01]|[1-9])장(?!\d)|앞 장|다음 장|지난 장")
-EN_CHAPTER = re.compile(r"\b[Cc]hapters? (1[01]|[1-9])\b|\b(?:previous|next|last) chapter\b")
+KO_CHAPTER = re.compile(r"(?<![\d,.–\[])(1[01]|[1-9])장(?!\d)|앞 장|다음 장|지난 장|실습 (?P<lab>[12])(?![\d단])")
+EN_CHAPTER = re.compile(r"\b[Cc]hapters? (1[01]|[1-9])\b|\b(?:previous|next|last) chapter\b"
+                        r"|\bLabs? (?P<lab>[12])\b")
+LABS = {"1": "ch09-lab1-mnist.md", "2": "ch10-lab2-cifar10.md"}
 # "Belkin et al. (2019)", "(Cybenko, 1989)", "Nakkiran 등(2019)", "Hui & Belkin, ICLR 2021"
 AUTHOR_YEAR = re.compile(r"[A-Z][\w'’-]+(?: et al\.| 등)?,? \(?(?:[A-Z]+ )?(?:1[89]\d\d|20[0-2]\d)\)"
                          r"|[A-Z][\w'’-]+ (?:et al\.|등) ?\(?(?:1[89]\d\d|20[0-2]\d)")
@@ -103,11 +105,16 @@ def test_no_hand_written_citations(page):
 def chapter_mentions(page: Path) -> list[str]:
     en = lang(page) == "en"
     pattern = EN_CHAPTER if en else KO_CHAPTER
+    own = page.name.replace(".en.md", ".md")
     found = []
     for i, line in prose(page):
+        if line.startswith("#"):
+            continue  # a title names its own chapter ("# 10. 실습 2: CIFAR-10")
         links = [m.span() for m in LINK.finditer(line)]
         for m in pattern.finditer(line):
             if any(a <= m.start() < b for a, b in links):
+                continue
+            if m.group("lab") and LABS[m.group("lab")] == own:
                 continue
             # a chapter of a cited work, not of this book
             if (en and line[m.end():].startswith(" of {{ ref(")) or (
@@ -126,8 +133,9 @@ def test_chapter_mentions_are_links(page):
 def test_the_mention_check_sees_plain_mentions(tmp_path):
     page = tmp_path / "x.md"
     page.write_text("6장에서 본 것, [7장](ch07-double-descent.md), 60,000장, "
-                    "{{ ref(\"cover2006\") }}의 2장, 앞 장\n", encoding="utf-8")
-    assert [m.split(": ")[1] for m in chapter_mentions(page)] == ["6장", "앞 장"]
+                    "{{ ref(\"cover2006\") }}의 2장, 앞 장, 실습 1의 CNN, 1단계\n# 실습 2\n",
+                    encoding="utf-8")
+    assert [m.split(": ")[1] for m in chapter_mentions(page)] == ["6장", "앞 장", "실습 1"]
 
 
 # --- the citation formats and the macros' checks ------------------------------------------------
