@@ -14,8 +14,8 @@
 - ``{{ cite("lecun1998", "linear_error", ".1%") }}`` prints a number from the literature
   (``gdsc_book.literature``, the book's one bibliography, each number with its source).
 - ``{{ ref("nakkiran2020") }}`` cites a work in the text ("Nakkiran et al. (2020)", linked to its
-  entry), ``{{ refp("cybenko1989", "hornik1989") }}`` in parentheses; ``{{ references() }}``
-  prints the chapter's list (heading and entries) of exactly the works the page cited.
+  entry), ``{{ refp("cybenko1989", "hornik1989") }}`` in parentheses; ``{{ references() }}``,
+  under the heading 참고 문헌 / References, prints the list of exactly the works the page cited.
 - ``{{ playground() }}`` puts chapter 4's live demo (an MLP trained in the browser) in a page.
 - ``{{ provenance() }}`` says what the page's numbers were verified with.
 """
@@ -218,7 +218,8 @@ def _cited(env) -> list[str]:
     return _CITED.setdefault(env.page.file.src_uri if env.page else "", [])
 
 
-def _put_references(env) -> None:
+def put_references(env) -> None:
+    """Replace the page's references() marker by its list (the site and the notebooks)."""
     from gdsc_book import literature
 
     src = env.page.file.src_uri
@@ -231,8 +232,7 @@ def _put_references(env) -> None:
         raise ValueError(f"{src} has {{{{ references() }}}} but cites nothing; cite with "
                          f"{{{{ ref(...) }}}} or remove the list")
     if keys:
-        env.markdown = env.markdown.replace(
-            REFERENCES_MARKER, literature.references_html(keys, _lang(env)))
+        env.markdown = env.markdown.replace(REFERENCES_MARKER, literature.references_html(keys))
 
 
 def on_pre_page_macros(env) -> None:
@@ -245,7 +245,7 @@ def on_post_page_macros(env) -> None:
     fill in its list of references."""
     if env.page is None:
         return
-    _put_references(env)
+    put_references(env)
     notebooks, site = _notebook_site(env)
     lang = _lang(env)
     slug = env.page.file.src_uri[: -len(".md")] if env.page.file.src_uri.endswith(".md") else ""

@@ -465,10 +465,10 @@ def entry_html(key: str) -> str:
     return text
 
 
-def references_html(keys, lang: str) -> str:
-    """The chapter's list: a heading in the page's language and the cited works, sorted by
-    author and year; each entry's id is what the in-text links point to."""
+def references_html(keys) -> str:
+    """The chapter's list (under its heading, HEADING in the page's language): the cited works,
+    sorted by author and year; each entry's id is what the in-text links point to."""
     keys = sorted(set(keys), key=sort_key)
     items = "\n".join(f'<li id="{anchor(k)}">{entry_html(k)}</li>' for k in keys)
-    return f'## {HEADING[lang]}\n\n<ul class="book-references">\n{items}\n</ul>'
+    return f'<ul class="book-references">\n{items}\n</ul>'
 

@@ -2,7 +2,7 @@
 and links the chapters it mentions.
 
 - Each chapter (both languages, the labs too) opens with a learning-objectives admonition of 3-5
-  bullets and has one ``{{ references() }}`` list.
+  bullets and has one ``{{ references() }}`` list under the heading 참고 문헌 / References.
 - Every ``ref``/``refp``/``cite`` key is an entry of ``gdsc_book.literature.SOURCES``, every
   entry is cited somewhere, and the two languages of a page cite the same works.
 - No hand-written author-year citation is left in the text (they go through ``ref``).
@@ -76,6 +76,8 @@ def test_every_chapter_opens_with_objectives_and_lists_references(page):
     bullets = [ln for ln in block.splitlines() if ln.startswith("    - ")]
     assert 3 <= len(bullets) <= 5, f"{page.name}: {len(bullets)} objectives (3-5)"
     assert text.count("{{ references() }}") == 1, f"{page.name}: one references() list"
+    heading = f"## {literature.HEADING[lang(page)]}\n\n{{{{ references() }}}}"
+    assert heading in text, f"{page.name}: the list goes under its heading"
     assert cited(page), f"{page.name} cites nothing"
 
 
@@ -166,10 +168,10 @@ def _env(markdown: str):
 
 
 def test_the_list_holds_what_the_page_cited_even_below_it():
-    env = _env(f"text\n\n{docs_macros.REFERENCES_MARKER}\n\n## Exercises\n")
+    env = _env(f"text\n\n## References\n\n{docs_macros.REFERENCES_MARKER}\n\n## Exercises\n")
     docs_macros._cited(env).extend(["nakkiran2020", "belkin2019", "nakkiran2020"])
-    docs_macros._put_references(env)
-    assert "## References" in env.markdown
+    docs_macros.put_references(env)
+    assert docs_macros.REFERENCES_MARKER not in env.markdown
     assert env.markdown.index('id="ref-belkin2019"') < env.markdown.index('id="ref-nakkiran2020"')
     assert env.markdown.count('id="ref-nakkiran2020"') == 1
 
@@ -182,7 +184,7 @@ def test_a_page_whose_list_and_citations_disagree_fails_the_build(markdown, cite
     env = _env(markdown)
     docs_macros._cited(env).extend(cites)
     with pytest.raises(ValueError, match=message):
-        docs_macros._put_references(env)
+        docs_macros.put_references(env)
 
 
 # --- the built site ----------------------------------------------------------------------------
