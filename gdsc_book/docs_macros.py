@@ -12,7 +12,10 @@
 - ``{{ calc("mlp_params", 784, 10) }}`` prints an exercise answer that is derived rather than
   measured (``gdsc_book.exercises``), so answers are computed, never typed.
 - ``{{ cite("lecun1998", "linear_error", ".1%") }}`` prints a number from the literature
-  (``gdsc_book.literature``, each with its source); ``{{ reference("lecun1998") }}`` the source.
+  (``gdsc_book.literature``, the book's one bibliography, each number with its source).
+- ``{{ ref("nakkiran2020") }}`` cites a work in the text ("Nakkiran et al. (2020)", linked to its
+  entry), ``{{ refp("cybenko1989", "hornik1989") }}`` in parentheses; ``{{ references() }}``,
+  under the heading 참고 문헌 / References, prints the list of exactly the works the page cited.
 - ``{{ playground() }}`` puts chapter 4's live demo (an MLP trained in the browser) in a page.
 - ``{{ provenance() }}`` says what the page's numbers were verified with.
 """
@@ -97,17 +100,36 @@ def define_env(env) -> None:
                 f'![{alt}]({src}){style}\n<figcaption markdown="span">{cap}</figcaption>\n'
                 f"</figure>")
 
+    # --- citations: one bibliography (gdsc_book.literature), each page listing what it cites ---
     @env.macro
     def cite(source: str, key: str, spec: str | None = None) -> str:
         from gdsc_book import literature
 
-        return _fmt(literature.cite(source, key), spec)
+        value = literature.cite(source, key)
+        _cited(env).append(source)
+        return _fmt(value, spec)
 
     @env.macro
-    def reference(source: str) -> str:
+    def ref(*sources: str) -> str:
         from gdsc_book import literature
 
-        return literature.reference(source)
+        text = literature.in_text(sources, _lang(env), paren=False)
+        _cited(env).extend(sources)
+        return text
+
+    @env.macro
+    def refp(*sources: str) -> str:
+        from gdsc_book import literature
+
+        text = literature.in_text(sources, _lang(env), paren=True)
+        _cited(env).extend(sources)
+        return text
+
+    @env.macro
+    def references() -> str:
+        # A marker: citations below it (in the exercises) join the list too, once the whole
+        # page is rendered (on_post_page_macros).
+        return REFERENCES_MARKER
 
     @env.macro
     def explorable(name: str, caption: str) -> str:
@@ -188,10 +210,44 @@ def _notebook_site(env):
     return notebooks, _load_site(root.resolve())
 
 
+# --- citations: the page's list, built from what it cited --------------------------------
+
+REFERENCES_MARKER = "<!-- book-references -->"
+_CITED: dict[str, list[str]] = {}
+
+
+def _cited(env) -> list[str]:
+    return _CITED.setdefault(env.page.file.src_uri if env.page else "", [])
+
+
+def put_references(env) -> None:
+    """Replace the page's references() marker by its list (the site and the notebooks)."""
+    from gdsc_book import literature
+
+    src = env.page.file.src_uri
+    keys = _CITED.pop(src, [])
+    count = env.markdown.count(REFERENCES_MARKER)
+    if keys and count != 1:
+        raise ValueError(f"{src} cites {', '.join(sorted(set(keys)))} but has "
+                         f"{count} {{{{ references() }}}} lists; put one at the chapter's end")
+    if count and not keys:
+        raise ValueError(f"{src} has {{{{ references() }}}} but cites nothing; cite with "
+                         f"{{{{ ref(...) }}}} or remove the list")
+    if keys:
+        env.markdown = env.markdown.replace(REFERENCES_MARKER, literature.references_html(keys))
+
+
+def on_pre_page_macros(env) -> None:
+    if env.page is not None:
+        _CITED.pop(env.page.file.src_uri, None)  # a rebuild (mkdocs serve) starts afresh
+
+
 def on_post_page_macros(env) -> None:
-    """Put the page's notebook links under its title, so no chapter author has to add them."""
+    """Put the page's notebook links under its title, so no chapter author has to add them;
+    fill in its list of references."""
     if env.page is None:
         return
+    put_references(env)
     notebooks, site = _notebook_site(env)
     lang = _lang(env)
     slug = env.page.file.src_uri[: -len(".md")] if env.page.file.src_uri.endswith(".md") else ""

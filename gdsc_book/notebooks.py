@@ -199,7 +199,10 @@ def render_macros(site: Site, slug: str, lang: str, text: str) -> str:
     macros = dict(env.macros, figure=figure, explorable=explorable, playground=playground)
     jenv = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     try:
-        return jenv.from_string(text).render(**macros)
+        docs_macros.on_pre_page_macros(env)
+        page = SimpleNamespace(page=env.page, markdown=jenv.from_string(text).render(**macros))
+        docs_macros.put_references(page)  # the chapter's list, as on the site
+        return page.markdown
     except (OSError, KeyError, IndexError, ValueError, jinja2.TemplateError) as exc:
         # Same failures as the site build (a missing figure record, a wrong key): say where.
         raise BookError(f"{src}: {type(exc).__name__}: {exc}") from exc
