@@ -21,9 +21,16 @@ CHAPTERS = [p for p in korean_pages() if re.match(r"ch\d\d-", p.name)]
 
 def prose(path: Path) -> str:
     """The page's running text as a reader meets it: no headings (a title carries no gloss),
-    no code, no emphasis marks, line breaks as spaces."""
-    out, fence = [], False
+    no learning objectives (a preview of terms the text then introduces), no code, no emphasis
+    marks, line breaks as spaces."""
+    out, fence, objectives = [], False, False
     for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith('!!! abstract "'):  # the chapter's objectives box, up to its end
+            objectives = True
+            continue
+        if objectives and (not line.strip() or line.startswith("    ")):
+            continue
+        objectives = False
         if line.strip().startswith(("```", "~~~")):
             fence = not fence
             continue

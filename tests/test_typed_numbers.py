@@ -20,7 +20,8 @@ KINDS = [
     (r"^#+ \d+\.", "the chapter's own number in its title"),
     (r"^\s*(?:\d+\.|[-*]|> )\s", "list markers"),
     (r"\*\*\d+\. \(|문제 \d+|\b[Pp]roblem \d+", "problem numbers"),
-    (r"\d+\s*장|\b[Cc]hapters? \d+(?: and \d+)?", "chapter references"),
+    (r"\d+\s*장|\b[Cc]hapters? \[?\d+\]?(?: and \[?\d+\]?)?",
+     "chapter references (a link keeps its [text])"),
     (r"\b(?:1[89]|20)\d\d[a-z]?\b", "years of the works cited"),
     (r"(?<![A-Za-z0-9])(?:L[12]|CIFAR-10|ResNet-\d+|float\d+|[Kk]-?NN|top-\d|[23]-?D|[23]차원)"
      r"(?![A-Za-z0-9])", "names that contain digits (a Korean particle may follow)"),
