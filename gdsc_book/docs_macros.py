@@ -98,6 +98,17 @@ def define_env(env) -> None:
                 f"</figure>")
 
     @env.macro
+    def grader(quiz: str, key: str, spec: str | None = None) -> str:
+        """A grader's setting (its budget, tolerance), read from gdsc_book.grading.<quiz>."""
+        import importlib
+
+        name, *parts = key.split(".")
+        value = getattr(importlib.import_module(f"gdsc_book.grading.{quiz}"), name)
+        for part in parts:
+            value = value[part]
+        return _fmt(value, spec)
+
+    @env.macro
     def cite(source: str, key: str, spec: str | None = None) -> str:
         from gdsc_book import literature
 
