@@ -102,6 +102,17 @@ def define_env(env) -> None:
 
     # --- citations: one bibliography (gdsc_book.literature), each page listing what it cites ---
     @env.macro
+    def grader(quiz: str, key: str, spec: str | None = None) -> str:
+        """A grader's setting (its budget, tolerance), read from gdsc_book.grading.<quiz>."""
+        import importlib
+
+        name, *parts = key.split(".")
+        value = getattr(importlib.import_module(f"gdsc_book.grading.{quiz}"), name)
+        for part in parts:
+            value = value[part]
+        return _fmt(value, spec)
+
+    @env.macro
     def cite(source: str, key: str, spec: str | None = None) -> str:
         from gdsc_book import literature
 

@@ -20,11 +20,19 @@ KINDS = [
     (r"^#+ \d+\.", "the chapter's own number in its title"),
     (r"^\s*(?:\d+\.|[-*]|> )\s", "list markers"),
     (r"\*\*\d+\. \(|문제 \d+|\b[Pp]roblem \d+", "problem numbers"),
-    (r"\d+\s*장|\b[Cc]hapters? \[?\d+\]?(?: and \[?\d+\]?)?",
+    # a chapter has one or two digits; "이미지 32장" counts images
+    (r"(?<!이미지 )(?<![\d,])\d{1,2}\s*장|\b[Cc]hapters? \[?\d+\]?(?: and \[?\d+\]?)?",
      "chapter references (a link keeps its [text])"),
-    (r"\b(?:1[89]|20)\d\d[a-z]?\b", "years of the works cited"),
-    (r"(?<![A-Za-z0-9])(?:L[12]|CIFAR-10|ResNet-\d+|float\d+|[Kk]-?NN|top-\d|[23]-?D|[23]차원)"
-     r"(?![A-Za-z0-9])", "names that contain digits (a Korean particle may follow)"),
+    (r"(?<![\d,.])(?:1[89]|20)\d\d(?:[a-z]|년|(?![\w,.]))", "years of the works cited"),
+    # (?!\d) rather than \b: a Korean particle may follow (CIFAR-10을)
+    (r"(?<![\w-])(?:L[12]|CIFAR-10|ResNet-\d+|LeNet-5|b?float\d+|u?int\d+|[Kk]-?NN|top-\d|[23]-?D|[23]차원)(?!\d)",
+     "names that contain digits"),
+    (r"\d+\s*단계|\b[Ss]tep \d+|\b(?:Quiz|Lab) \d+|실습 \d+|\(\d\)", "step, quiz, lab and in-line list numbers"),
+    (r"종료 코드(?:가)? \d|\bexit codes? \d", "exit codes (the CLI's convention: 2 for bad input)"),
+    (r"(?<!\d)(?:[13]×)?(?:28×28|32×32)(?!\d)", "image sizes of MNIST and CIFAR-10 (facts of the datasets)"),
+    (r"(?<!\d)[13]\s*(?:채널|-?channels?)", "channels of gray and colour images (facts of the datasets)"),
+    (r"(?<![\d.])10\s*(?:개\s*)?(?:클래스|classes|-class|digits)|(?:클래스|숫자) 10개", "the ten classes of MNIST and CIFAR-10"),
+    (r"95%(?=\s*(?:신뢰|confidence|$))", "the confidence level of an interval, a convention"),
     (r"(?<![\d.,])[01](?!\d|[.,]\d|\s*%)", "the numbers zero and one (errors of 0, one layer)"),
 ]
 
@@ -60,6 +68,47 @@ ALLOW = {
         ("multiplied by 10", "ReLU's scale symmetry worked through with a factor of 10 (math)"),
         ("divided by 10", "the same worked example"),
     ],
+    "ch09-lab1-mnist": [
+        ("(0.97이지 97이 아님)", "an example of the checkpoint's format, not a result"),
+        ("(0.97, not 97)", "an example of the checkpoint's format, not a result"),
+        ("45개", "LeCun et al.'s pairwise classifier as their paper describes it (10·9/2 pairs)"),
+        ("45 units", "LeCun et al.'s pairwise classifier as their paper describes it (10·9/2 pairs)"),
+        ("2층 신경망, 은닉 유닛 300개", "LeCun et al.'s network as their paper describes it"),
+        ("2-layer network, 300 hidden units", "LeCun et al.'s network as their paper describes it"),
+    ],
+    "ch10-lab2-cifar10": [
+        ("5회 반복 측정한", "the lecture's Quiz 2 statement, quoted"),
+        ("over 5 repeated runs", "the lecture's Quiz 2 statement, quoted"),
+        ("## 5회 반복과", "the quiz's five runs (the Quiz 2 statement)"),
+        ("$n=5$", "the quiz's five runs (the Quiz 2 statement)"),
+        ("$n = 5$", "the quiz's five runs (the Quiz 2 statement)"),
+        ("시드 5개", "the quiz's five runs: what the grader's five_runs must do"),
+        ("5 different seeds", "the quiz's five runs: what the grader's five_runs must do"),
+        ("2코어 CPU", "the machine the book was built on"), ("2-core CPU", "the machine the book was built on"),
+        ("한 번에 2분 안에", "the time budget the recipe was chosen for, a design goal"),
+        ("10분 안에", "the time budget the recipe was chosen for, a design goal"),
+        ("3×3 합성곱–2×2 최대 풀링", "CifarNet's layers, fixed in gdsc_book.models: record field pending"),
+        ("3×3 convolution, a 2×2 max pool", "CifarNet's layers, fixed in gdsc_book.models: record field pending"),
+        ("4분의 1", "the area a 2×2 pool leaves (math)"),
+        ("배치 4, 2에폭", "the PyTorch tutorial's settings, which benchmarks/bench_cifar10.py runs; no figure's record"),
+        ("batches of 4, 2 epochs", "the PyTorch tutorial's settings, which benchmarks/bench_cifar10.py runs"),
+        ("0.975", "the quantile of a two-sided 95% interval (math)"),
+        ("2.776", "Student's t quantile for 4 degrees of freedom; tests/test_repeat.py computes it"),
+        ("1.96", "the normal quantile of a 95% interval (math)"),
+        ("n - 1 = 4", "the degrees of freedom of five runs (math)"),
+        ("\\sqrt{5} \\approx 2.236", "the exercise's arithmetic hint"),
+        ("테스트 이미지 32장", "the images the grid shows: record field pending (ch10_lab2.py)"),
+        ("on 32 test images", "the images the grid shows: record field pending (ch10_lab2.py)"),
+        ("50% 이상", "a literal of gdsc_book/grading/quiz2.py (no named constant to quote)"),
+        ("50% or more", "a literal of gdsc_book/grading/quiz2.py (no named constant to quote)"),
+        ("코사인 유사도가 0.5", "a literal of gdsc_book/grading/quiz2.py (no named constant to quote)"),
+        ("cosine similarity of 0.5", "a literal of gdsc_book/grading/quiz2.py (no named constant to quote)"),
+        ("폭의 4배", "the exercise's worked answer: tests/test_exercises.py checks it on the model"),
+        ("$f = 64$", "the exercise's worked answer: tests/test_exercises.py checks it on the model"),
+        ("$4 \\times 16 = 64$", "the exercise's worked answer: tests/test_exercises.py checks it on the model"),
+        ("(28 또는 32)와 상관없이 64", "the exercise's worked answer and the two datasets' image sizes"),
+        ("It is 64", "the exercise's worked answer"), ("(28 or 32)", "the two datasets' image sizes"),
+    ],
     "ch07-double-descent": [
         ("100배", "a round comparison of two recorded counts"), ("100 times", "a round comparison"),
         ("= 40", "the coding problem's statement"), ("10부터 200까지", "the coding problem's statement"),
@@ -79,7 +128,7 @@ MATH_NUMBER = re.compile(r"\d+\.\d+|10\^\{?-?\d+\}?|=\s*(?:[3-9]|\d{2,})")
 
 def _caption_text(macro: str) -> str:
     """The words a figure or explorable macro shows: its caption, without the numbers it quotes."""
-    macro = re.sub(r"\b(?:num|calc)\([^)]*\)", " ", macro)
+    macro = re.sub(r"\b(?:num|calc|grader)\([^)]*\)", " ", macro)
     if not re.match(r"\s*(?:figure|explorable)\(", macro):
         return ""
     strings = QUOTED.findall(macro)
@@ -172,3 +221,14 @@ def test_ch06_overfitting_degree_has_as_many_coefficients_as_points():
     r = record_numbers("ch06_fit")
     assert r["shown"][-1] + 1 == r["n_train"]
     assert r["train_mse"][r["degrees"].index(r["shown"][-1])] < 1e-6  # so it passes through them all
+
+
+def test_kinds_with_particles_and_image_counts():
+    """Names followed by a particle stay (CIFAR-10을, bfloat16으로, 1998년); image counts that
+    look like a chapter reference (이미지 32장, 2,000장) and a stray crop size do not."""
+    flagged = [line for _, line in typed_numbers(
+        "CIFAR-10을 bfloat16으로, ResNet-9를 1998년에, 6장에서 본 32×32가 3채널, 10개 클래스.\n"
+        "테스트 이미지 32장을 봅니다.\n"
+        "학습 이미지 2,000장입니다.\n"
+        "사방에 4픽셀씩 붙입니다.\n")]
+    assert flagged == ["테스트 이미지 32장을 봅니다.", "학습 이미지 2,000장입니다.", "사방에 4픽셀씩 붙입니다."]

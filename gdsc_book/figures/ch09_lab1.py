@@ -55,6 +55,15 @@ def lab1_mnist(ctx):
         numbers[name] = dict(numbers[name], test_error=1 - numbers[name]["test_acc"])
     numbers["mlp"]["hidden"] = RECIPES["mlp"]["model_kwargs"]["widths"][0]
     numbers["cnn"]["mixed_precision"] = RECIPES["cnn"]["model_kwargs"]["mixed_precision"]
+    # the recipes' settings and the data's shape the page describes, read here, not typed there
+    for name in ("mlp", "cnn"):
+        numbers[name]["label_smoothing"] = RECIPES[name]["label_smoothing"]
+    numbers["cnn"]["width"] = RECIPES["cnn"]["model_kwargs"]["width"]
+    pixels = int(np.prod(r["mistakes"]["images"].shape[1:]))
+    numbers["pixels"], numbers["classes"] = pixels, int(r["conf"].shape[0])
+    numbers["mlp"]["widths"] = [pixels, numbers["mlp"]["hidden"], numbers["classes"]]
+    numbers["uint8_mb"] = numbers["n_train"] * pixels / 1e6  # one byte a pixel
+    numbers["acc_per_image"] = 1 / numbers["n_test"]
     runs = {name: History.from_dict(h) for name, h in r["histories"].items()}
     for lang in LANGS:
         _curves(ctx, lang, runs)
