@@ -209,15 +209,22 @@ def _rasterize_dense(fig) -> None:
                 artist.set_rasterized(True)
 
 
-def _dense_lines(fig) -> list[Line2D]:
-    """Lines that may weigh less as pixels: in an axes whose lines hold more than ``DENSE``
+def _dense_lines(fig) -> list:
+    """Artists that may weigh less as pixels: in an axes whose lines hold more than ``DENSE``
     points in all (many SGD runs, thousands of steps), each line of more than ``DENSE // 20``
-    points; short lines (reference lines, a few markers) stay vector."""
+    points; any line with markers at more than ``DENSE // 10`` points (each marker is an element
+    of its own); contour lines. Short lines (reference lines, a few markers) stay vector."""
     found = []
     for ax in fig.axes:
         lines = [line for line in ax.get_lines() if line.get_visible()]
-        if sum(len(line.get_xdata(orig=False)) for line in lines) > DENSE:
-            found += [line for line in lines if len(line.get_xdata(orig=False)) > DENSE // 20]
+        many = sum(len(line.get_xdata(orig=False)) for line in lines) > DENSE
+        for line in lines:
+            n = len(line.get_xdata(orig=False))
+            marked = line.get_marker() not in (None, "None", "", " ")
+            if (many and n > DENSE // 20) or (marked and n > DENSE // 10):
+                found.append(line)
+        found += [c for c in ax.collections if type(c).__name__ == "QuadContourSet"
+                  and not c.get_rasterized()]
     return found
 
 
@@ -279,7 +286,7 @@ def save(fig, path: Path, inspect=None):
 
     blob = render()
     lines = _dense_lines(fig) if fmt == "svg" else []
-    if lines:  # many long lines: keep whichever of vector and pixels is lighter
+    if lines:  # many long lines or markers: keep whichever of vector and pixels is lighter
         for line in lines:
             line.set_rasterized(True)
         pixels = render()
