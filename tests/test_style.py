@@ -63,3 +63,41 @@ def test_log_spaced_indices_cover_the_whole_run():
     idx = style.log_spaced(10_001)
     assert idx[0] == 1 and idx[-1] == 10_000 and len(idx) <= 300
     assert np.all(np.diff(idx) > 0)
+
+
+def _lines_figure(n_lines: int, steps: int, marker: str = ""):
+    import matplotlib.pyplot as plt
+
+    style.use_book_style()
+    rng = np.random.default_rng(1)
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    for _ in range(n_lines):
+        ax.plot(np.cumsum(rng.normal(size=steps)), marker=marker or None, lw=0.8, ms=2)
+    ax.axhline(0, color="k", lw=0.5)  # a reference line: always vector
+    ax.set_title("여러 번의 SGD 실행")
+    return fig
+
+
+def test_many_long_lines_are_saved_in_the_lighter_form(tmp_path):
+    """25 runs of 400 steps (ch08's saddle): pixels are lighter than vectors and are kept; the
+    text and the reference line stay vector. A few short lines stay vector altogether."""
+    import matplotlib.pyplot as plt
+
+    out = tmp_path / "many.svg"
+    style.save(_lines_figure(25, 400), out)
+    many = out.read_text()
+    vector = _lines_figure(25, 400)  # the same figure with every line as a vector path
+    buf = io.BytesIO()
+    vector.savefig(buf, format="svg", metadata={"Date": None})
+    plt.close(vector)
+    assert _png_sizes(many) and len(many) < len(style.slim_svg(buf.getvalue().decode()))
+    assert many.count("<path") >= 3  # axes, ticks and the reference line are still paths
+    out = tmp_path / "few.svg"
+    style.save(_lines_figure(3, 50), out)
+    assert not _png_sizes(out.read_text())
+
+
+def test_hundreds_of_markers_may_become_pixels(tmp_path):
+    out = tmp_path / "dots.svg"
+    style.save(_lines_figure(1, 600, marker="o"), out)
+    assert _png_sizes(out.read_text())  # 600 <use> elements weigh more than their image
