@@ -115,9 +115,10 @@ def lab2_cifar10(ctx):
     wrong = int((g["pred"][:n] != g["label"][:n]).sum())
     numbers["grid"] = {"shown": n, "wrong": wrong, "right": n - wrong, "seed": ctx.seed}
     for lang in LANGS:
-        _runs_plot(ctx, lang, numbers)
+        lo, hi = _runs_plot(ctx, lang, numbers)
         _curves_band(ctx, lang, numbers)
         _grid(ctx, lang, r["classes"], g, numbers["data_note"])
+    numbers["runs_axis"] = {"from": lo, "to": hi}  # the caption states the dot plot's range
     return numbers
 
 
@@ -148,15 +149,18 @@ def _runs_plot(ctx, lang, n):
     hi = max(max(accs), n["ci_high"] if len(accs) > 1 else n["mean"] + n["std"])
     pad = max(0.002, (hi - lo) * 0.15)
     ax.set_xlim(lo - pad, hi + pad)
-    span = (hi - lo + 2 * pad) * 100
-    decimals = 1 if span >= 0.8 else 2  # distinct tick labels for a narrow range
-    ax.xaxis.set_major_locator(MaxNLocator(6))
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
-    ax.set_xlabel(tr(lang, f"테스트 정확도 (축 범위 {span:.1f}%p, 0에서 시작하지 않음)",
-                     f"test accuracy (the axis spans {span:.1f} points, not from zero)")
+    ax.axhline(len(accs) - 0.5, color="0.75", lw=0.8)  # the runs above, their summary below
+    ticks = MaxNLocator(6, steps=[1, 2, 5, 10])
+    step = np.diff(ticks.tick_values(lo - pad, hi + pad))[0] * 100  # in points
+    ax.xaxis.set_major_locator(ticks)  # as many decimals as the step needs: distinct labels
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=max(0, int(np.ceil(
+        -np.log10(step) - 1e-9)))))
+    ax.set_xlabel(tr(lang, "테스트 정확도 (가로축은 0에서 시작하지 않음)",
+                     "test accuracy (the axis does not start at zero)")
                   + data_note(lang, n["data_note"]))
     ax.grid(axis="x", alpha=0.3)
     ctx.save(fig, lang, part="runs")
+    return lo - pad, hi + pad
 
 
 def _curves_band(ctx, lang, n):
