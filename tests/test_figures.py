@@ -185,10 +185,7 @@ def test_the_phone_rule_can_fail():
 # Figures that do not meet the legibility standard yet (CONTRIBUTING.md), each with what is
 # left to do. The list only shrinks: a figure on it that meets the standard fails the test
 # below until it is taken off, and every other figure, new ones included, must meet it.
-NOT_YET_LEGIBLE: dict[str, str] = {
-    "lab2_cifar10": "split into a computation and a drawing (dot plot, 6x4 grid at 9 pt); its "
-                    "committed record predates that: `gdsc-book figures lab2_cifar10 --recompute`",
-}
+NOT_YET_LEGIBLE: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", SPECS)
