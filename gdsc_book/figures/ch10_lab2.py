@@ -114,12 +114,23 @@ def lab2_cifar10(ctx):
     n = GRID_ROWS * GRID_COLS
     wrong = int((g["pred"][:n] != g["label"][:n]).sum())
     numbers["grid"] = {"shown": n, "wrong": wrong, "right": n - wrong, "seed": ctx.seed}
+    numbers["layers"] = _layers(numbers["recipe"])
     for lang in LANGS:
         lo, hi = _runs_plot(ctx, lang, numbers)
         _curves_band(ctx, lang, numbers)
         _grid(ctx, lang, r["classes"], g, numbers["data_note"])
     numbers["runs_axis"] = {"from": lo, "to": hi}  # the caption states the dot plot's range
     return numbers
+
+
+def _layers(recipe) -> dict:
+    """The recipe's convolution and pooling sizes, read off a freshly built model (the page
+    describes the network with them)."""
+    model = recipes.build(recipe, (3, 32, 32), 10, seed=0)
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    pools = [m for m in model.modules() if isinstance(m, torch.nn.MaxPool2d)]
+    return {"stages": len(convs), "kernel": convs[0].kernel_size[0],
+            "pool": pools[0].kernel_size}
 
 
 def _runs_plot(ctx, lang, n):
