@@ -100,7 +100,6 @@ def define_env(env) -> None:
                 f'![{alt}]({src}){style}\n<figcaption markdown="span">{cap}</figcaption>\n'
                 f"</figure>")
 
-    # --- citations: one bibliography (gdsc_book.literature), each page listing what it cites ---
     @env.macro
     def grader(quiz: str, key: str, spec: str | None = None) -> str:
         """A grader's setting (its budget, tolerance), read from gdsc_book.grading.<quiz>."""
@@ -112,6 +111,7 @@ def define_env(env) -> None:
             value = value[part]
         return _fmt(value, spec)
 
+    # --- citations: one bibliography (gdsc_book.literature), each page listing what it cites ---
     @env.macro
     def cite(source: str, key: str, spec: str | None = None) -> str:
         from gdsc_book import literature

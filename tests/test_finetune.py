@@ -214,10 +214,15 @@ def test_the_full_recipe_reports_the_flip_and_the_plain_accuracy():
 
 
 def test_committed_default_recipe_fits_the_quiz_as_the_lab_page_says():
-    """"under two minutes a run on a 2-core CPU, the five runs in under ten" (lab2_cifar10)."""
-    from .pages import record_numbers
+    """The record is five runs of today's default recipe, reaching the lab's goal; the page
+    quotes its times from the record (a wall time depends on the machine's day and load)."""
+    from .pages import DOCS, record_numbers
 
     n = record_numbers("lab2_cifar10")
     assert n["recipe"] == get_recipe("default") and len(n["runs"]) == 5
-    assert n["seconds_max"] < 120 and n["seconds_total"] < 600
-    assert n["mean"] >= 0.78  # issue 4's goal for the lab's recipe
+    assert n["mean"] >= 0.79  # issue 16's goal for the lab's recipe
+    assert n["seconds_total"] == sum(r["seconds"] for r in n["runs"])
+    for page in ("ch10-lab2-cifar10.md", "ch10-lab2-cifar10.en.md"):
+        text = (DOCS / page).read_text(encoding="utf-8")
+        assert 'num("lab2_cifar10", "seconds_max"' in text, page
+        assert 'num("lab2_cifar10", "seconds_total"' in text, page
