@@ -201,3 +201,30 @@ def test_every_figure_is_legible_where_the_page_shows_it(name):
         assert issues, f"{name} meets the standard now: take it off NOT_YET_LEGIBLE"
     else:
         assert not issues, issues
+
+
+# "Left:"/"왼쪽:" in a caption names a panel beside another; a figure taller than wide stacks its
+# panels, so its caption must say top/bottom (위/아래). Layouts were restacked for legibility.
+# ("on the right" is left alone: it may be a place in a plot, "the local minimum on the right").
+_SIDE = re.compile(r"(?:^|[.:;]\s*)(?:Left|Right|왼쪽|오른쪽)\s*:|\((?:left|right|왼쪽|오른쪽)\)|"
+                   r"(?:^|\.\s)(?:왼쪽|오른쪽)은")
+
+
+def test_captions_say_left_and_right_only_for_panels_side_by_side():
+    from .pages import DOCS
+
+    wrong = []
+    for page in sorted(DOCS.glob("ch*.md")):
+        lang = "en" if page.name.endswith(".en.md") else "ko"
+        text = page.read_text(encoding="utf-8")
+        for m in re.finditer(r'figure\("([a-z0-9_]+)",\s*"(.*?)"\s*(?:,\s*part="([a-z_]+)")?\s*\)',
+                             text, re.S):
+            stem = m.group(1) + (f"_{m.group(3)}" if m.group(3) else "")
+            svg = DOCS / "figures" / f"{stem}.{lang}.svg"
+            if not svg.exists() or not _SIDE.search(m.group(2)):
+                continue
+            head = svg.read_text(encoding="utf-8")[:600]
+            w, h = (float(re.search(rf'{a}="([0-9.]+)', head).group(1)) for a in ("width", "height"))
+            if h > w:
+                wrong.append(f"{page.name}: {stem} ({w:.0f}x{h:.0f} pt, stacked)")
+    assert not wrong, wrong
