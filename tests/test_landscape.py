@@ -149,7 +149,7 @@ def test_what_chapter_8_says_about_the_slices_is_what_the_record_shows():
     says("ch08-sgd",
          ko=("파라미터는 수만 차원이므로", "스킵 연결이 없는 신경망만 훈련 데이터를 다 맞추지 못했습니다",
              "절반이 넘는 점에서 볼록하지 않습니다", "국소 최솟값은",
-             "Li et al.에서도 스킵 연결 없이 지형이 아직 순하던 깊이입니다"),
+             "Li 등의 실험에서도 스킵 연결 없이 지형이 아직 순하던 깊이입니다"),
          en=("With tens of thousands of parameters", "only the net without skip connections failed to fit its training data",
              "is not convex at more than half of the points", "local minimum on the grid",
              "a depth at which Li et al.'s landscape without skip connections was still benign"))
