@@ -42,8 +42,8 @@ def test_feature_map_turns_the_circle_into_a_hyperplane():
 
 
 def test_feature_map_record_backs_the_page():
-    says("ch04-nonlinear", ko=("고차원 공간으로 옮기는", "Cover, 1965", r"C(N, m) = 2 \sum_{k=0}^{m-1}"),
-         en=("map the data to a high-dimensional space", "Cover, 1965", r"C(N, m) = 2 \sum_{k=0}^{m-1}"))
+    says("ch04-nonlinear", ko=("고차원 공간으로 옮기는", '"cover1965"', r"C(N, m) = 2 \sum_{k=0}^{m-1}"),
+         en=("map the data to a high-dimensional space", '"cover1965"', r"C(N, m) = 2 \sum_{k=0}^{m-1}"))
     r = record_numbers("ch04_feature_map")
     assert r["separable_in_plane"] is False and r["separable_in_features"] is True
     assert r["circle_line_accuracy"] == 1.0

@@ -222,11 +222,16 @@ def test_lab_pages_state_the_graders_contract_and_budget(page):
         for name in module.FUNCTIONS + getattr(module, "CHALLENGE", []):
             assert f"`{name}(" in section, (path.name, name)
         b = module.BUDGET
+        # Either typed, or quoted from the grader itself with the grader(...) macro.
         for key in ("train_images", "test_images", "mnist_images"):
             if key in b:
-                assert f"{b[key]:,}" in section, (path.name, key)
-        assert epochs.format(n=b["epochs"]) in section, path.name
-        assert tol.format(p=f"{module.TOLERANCE * 100:.1f}") in section, path.name
+                assert f"{b[key]:,}" in section or \
+                    f'grader("{quiz}", "BUDGET.{key}", ",")' in section, (path.name, key)
+        macro = f'{{{{ grader("{quiz}", "BUDGET.epochs") }}}}'
+        assert epochs.format(n=b["epochs"]) in section or \
+            epochs.format(n=macro) in section, path.name
+        assert tol.format(p=f"{module.TOLERANCE * 100:.1f}") in section or \
+            f'grader("{quiz}", "TOLERANCE"' in section, path.name
         assert f"gdsc-book grade {quiz} " in section
 
 

@@ -278,8 +278,8 @@ def _every_minibatch_noise(prob, theta, b, mean=True):
 def test_variance_formula_holds_for_mean_losses_not_for_sums():
     from tests.pages import says
 
-    says(SGD_PAGE, ko=r"L(\theta \mid \mathcal{B}) := \frac{1}{|\mathcal{B}|} \sum",
-         en=r"L(\theta \mid \mathcal{B}) := \frac{1}{|\mathcal{B}|} \sum")
+    says(SGD_PAGE, ko=r"\mathcal{L}(\theta \mid \mathcal{B}) := \frac{1}{|\mathcal{B}|} \sum",
+         en=r"\mathcal{L}(\theta \mid \mathcal{B}) := \frac{1}{|\mathcal{B}|} \sum")
     prob = sgd.LinearRegression2D.make(n=10, seed=4)
     theta = np.array([0.4, -1.0])
     s2 = prob.per_example_variance(theta)
@@ -347,8 +347,8 @@ def test_local_minimum_record_backs_the_page():
 def test_gd_avoids_the_strict_saddle_from_any_start_off_a_measure_zero_line():
     from tests.pages import says
 
-    says(SGD_PAGE, ko=("strict saddle", "Lee et al., 2016", "Du et al., 2017", "측도 0"),
-         en=("strict saddle", "Lee et al. (2016)", "Du et al. (2017)", "measure zero"))
+    says(SGD_PAGE, ko=("strict saddle", 'ref("lee2016")', 'ref("du2017")', "측도 0"),
+         en=("strict saddle", 'ref("lee2016")', 'ref("du2017")', "measure zero"))
     lr = 0.1
     for y0 in (1e-12, -1e-6, 1e-3):
         path = sgd.saddle_run((2.0, y0), lr, 400)
@@ -377,7 +377,8 @@ def _min_squared_gradient(grad, theta0, steps, runs=200, sigma=0.5, seed=0):
 def test_stationary_points_need_a_loss_bounded_below():
     from tests.pages import says
 
-    says(SGD_PAGE, ko=("아래로 유계", r"L(\theta) = -\theta"), en=("bounded below", r"L(\theta) = -\theta"))
+    says(SGD_PAGE, ko=("아래로 유계", r"\mathcal{L}(\theta) = -\theta"),
+         en=("bounded below", r"\mathcal{L}(\theta) = -\theta"))
 
     def saddle(th):  # bounded below (by -1/4), not convex
         return np.stack([th[:, 0], th[:, 1] ** 3 - th[:, 1]], axis=1)
