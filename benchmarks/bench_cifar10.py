@@ -9,7 +9,8 @@ ToTensor + Normalize(0.5, 0.5). Both run here, in the same process, and the rati
     python benchmarks/bench_cifar10.py --anchor-epochs 0.2 # anchor extrapolated from 1/5 epoch
     python benchmarks/bench_cifar10.py --runs 5            # the quiz's 5 runs
     python benchmarks/bench_cifar10.py --record docs/results/bench_cifar10.json
-    ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 python benchmarks/bench_cifar10.py --no-bf16
+    ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 python benchmarks/bench_cifar10.py --no-bf16 \
+        --record docs/results/bench_cifar10_avx2.json   # the same, as on a CPU without bf16
 
 Timings on a shared machine are inflated; CPU seconds / threads estimate an idle machine, and
 ``--threads 1`` keeps two threads from waiting for each other there. ``--no-bf16`` and the ISA

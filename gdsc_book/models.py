@@ -167,27 +167,31 @@ class CifarNet(nn.Module):
     Four 3x3 conv stages of width ``w, 2w, 4w, 8w``, each followed by a 2x2 max pool
     (32 -> 16 -> 8 -> 4 -> 1 with a global max pool). Pooling right after the first layer
     keeps the expensive wide layers on small feature maps, which is what a CPU needs.
+    ``first_width`` narrows the first stage alone (default ``w``): it is the only one at full
+    32x32 resolution, so each of its channels costs the most memory traffic.
 
     ``mixed_precision`` runs the forward pass in bfloat16 (``torch.autocast``) where that is
     fast (GPUs, CPUs with AMX/AVX512-BF16); the weights and the returned logits stay float32.
     """
 
     def __init__(self, in_channels: int = 3, num_classes: int = 10, width: int = 32,
-                 mixed_precision: bool = False, pool_first: bool = False):
+                 mixed_precision: bool = False, pool_first: bool = False,
+                 first_width: int | None = None):
         super().__init__()
         w = int(width)
+        w1 = w if first_width is None else int(first_width)
         if pool_first:  # pool, then BN and ReLU on 4x fewer numbers (conv_pool_bn_relu)
             self.features = nn.Sequential(
-                conv_pool_bn_relu(in_channels, w, pool=True),   # 32 -> 16
-                conv_pool_bn_relu(w, 2 * w, pool=True),         # 16 -> 8
+                conv_pool_bn_relu(in_channels, w1, pool=True),  # 32 -> 16
+                conv_pool_bn_relu(w1, 2 * w, pool=True),        # 16 -> 8
                 conv_pool_bn_relu(2 * w, 4 * w, pool=True),     # 8 -> 4
                 conv_pool_bn_relu(4 * w, 8 * w),
                 nn.AdaptiveMaxPool2d(1), nn.Flatten(),
             )
         else:
             self.features = nn.Sequential(
-                conv_bn_relu(in_channels, w), nn.MaxPool2d(2),      # 32 -> 16
-                conv_bn_relu(w, 2 * w), nn.MaxPool2d(2),            # 16 -> 8
+                conv_bn_relu(in_channels, w1), nn.MaxPool2d(2),     # 32 -> 16
+                conv_bn_relu(w1, 2 * w), nn.MaxPool2d(2),           # 16 -> 8
                 conv_bn_relu(2 * w, 4 * w), nn.MaxPool2d(2),        # 8 -> 4
                 conv_bn_relu(4 * w, 8 * w),
                 nn.AdaptiveMaxPool2d(1), nn.Flatten(),

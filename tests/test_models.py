@@ -86,6 +86,24 @@ def test_cifarnet_pool_first_pools_before_normalizing_on_the_same_weights():
     assert [p.shape for p in early.parameters()] == [p.shape for p in late.parameters()]
 
 
+def test_cifarnet_first_width_narrows_only_the_full_resolution_stage():
+    """``first_width`` changes the first convolution's outputs (and the second's inputs) and
+    nothing else; without it the network is the one built before the option existed."""
+    torch.manual_seed(0)
+    plain = build_model("cifarnet", (3, 32, 32), 10, width=8, pool_first=True)
+    torch.manual_seed(0)
+    same = build_model("cifarnet", (3, 32, 32), 10, width=8, pool_first=True, first_width=8)
+    for a, b in zip(plain.state_dict().values(), same.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    for pool_first in (True, False):
+        narrow = build_model("cifarnet", (3, 32, 32), 10, width=8, pool_first=pool_first,
+                             first_width=4)
+        convs = [m for m in narrow.modules() if isinstance(m, nn.Conv2d)]
+        assert [(c.in_channels, c.out_channels) for c in convs] == [(3, 4), (4, 16), (16, 32),
+                                                                    (32, 64)]
+        assert narrow(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+
+
 def test_cnn_mixed_precision_returns_float32_logits():
     model = build_model("cnn", (1, 28, 28), 10, width=4, mixed_precision=True)
     assert model(torch.randn(2, 1, 28, 28)).dtype == torch.float32

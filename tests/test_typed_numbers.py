@@ -85,6 +85,7 @@ ALLOW = {
         ("시드 5개", "the quiz's five runs: what the grader's five_runs must do"),
         ("5 different seeds", "the quiz's five runs: what the grader's five_runs must do"),
         ("2코어 CPU", "the machine the book was built on"), ("2-core CPU", "the machine the book was built on"),
+        ("AVX2", "the name of an instruction set (bench_cifar10_avx2's ISA cap)"),
         ("4분의 1", "the area a 2×2 pool leaves (math)"),
         ("배치 4, 2에폭", "the PyTorch tutorial's settings, which benchmarks/bench_cifar10.py runs; no figure's record"),
         ("batches of 4, 2 epochs", "the PyTorch tutorial's settings, which benchmarks/bench_cifar10.py runs"),

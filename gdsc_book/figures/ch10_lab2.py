@@ -130,7 +130,7 @@ def _layers(recipe) -> dict:
     convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
     pools = [m for m in model.modules() if isinstance(m, torch.nn.MaxPool2d)]
     return {"stages": len(convs), "kernel": convs[0].kernel_size[0],
-            "pool": pools[0].kernel_size}
+            "pool": pools[0].kernel_size, "channels": [c.out_channels for c in convs]}
 
 
 def _runs_plot(ctx, lang, n):
