@@ -7,9 +7,9 @@ which is what a CPU needs (``benchmarks/bench_mnist.py`` measures them).
 Lab 2 (CIFAR-10), for ``gdsc-book repeat --recipe``:
 
 - ``quick``: a narrow network for one epoch, for tests and CI (seconds on a subset).
-- ``default``: the lab's recipe, a small CNN (its full-resolution first stage half as wide
-  as the next) for 5 epochs, with the test-time flip; made to train faster than PyTorch's
-  CIFAR-10 tutorial, which ``benchmarks/bench_cifar10.py --runs 5`` measures beside it.
+- ``default``: the lab's recipe, a small CNN (its full-resolution first stage at half the
+  width that doubling would give it) for 5 epochs, with the test-time flip; made to train
+  faster than PyTorch's CIFAR-10 tutorial (``benchmarks/bench_cifar10.py --runs 5``).
 - ``full``: a ResNet-9 for 16 epochs whose test accuracy averages each image with its mirror
   image, for a GPU or a patient CPU (aims at 90%; the figure ``lab2_full`` records what one
   run reaches, ``benchmarks/bench_cifar10.py --recipe full`` measures it against the tutorial).
