@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")
+# Some tests rewrite a module and import it again within the same second. A .pyc is checked
+# against its source's mtime in whole seconds (and its size), so a cached one could bring the
+# old code back; with no .pyc written, each import compiles the file as it is now.
+sys.dont_write_bytecode = True
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "datasets"
