@@ -217,7 +217,7 @@ def test_captions_say_left_and_right_only_for_panels_side_by_side():
     for page in sorted(DOCS.glob("ch*.md")):
         lang = "en" if page.name.endswith(".en.md") else "ko"
         text = page.read_text(encoding="utf-8")
-        for m in re.finditer(r'figure\("([a-z0-9_]+)",\s*"(.*?)"\s*(?:,\s*part="([a-z_]+)")?\s*\)',
+        for m in re.finditer(r'figure\("([a-z0-9_]+)",\s*"(.*?)"\s*(?:,\s*part="([a-z_]+)")?\s*\)\s*\}\}',
                              text, re.S):
             stem = m.group(1) + (f"_{m.group(3)}" if m.group(3) else "")
             svg = DOCS / "figures" / f"{stem}.{lang}.svg"
