@@ -25,17 +25,15 @@ import argparse
 import json
 import math
 import os
-import platform
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_mnist import cpu_model, isa_note  # noqa: E402
+from bench_mnist import cpu_model, isa_note, write_record  # noqa: E402
 
 # Issue 16: a 5-run mean of at least 79%, each run no slower than the tutorial's 2 epochs.
 GOAL_ACC, GOAL_RATIO = 0.79, 1.0
@@ -170,29 +168,8 @@ def main(argv=None) -> int:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)
     if args.record:
-        _write_record(args.record, result, [train.provenance(), test.provenance()])
+        write_record(args.record, result, [train.provenance(), test.provenance()], "ch10")
     return 0
-
-
-def _write_record(path: Path, numbers: dict, datasets: list[dict]) -> None:
-    """The measurement as a record in the figures' format, so pages quote it with num()."""
-    import torchvision
-
-    from gdsc_book import __version__
-    from gdsc_book.figures.registry import DATA_FIELDS, _clean
-    from gdsc_book.files import write_text_atomically
-
-    record = {
-        "name": path.stem, "chapter": "ch10", "budget": "benchmark",
-        "command": "python benchmarks/bench_cifar10.py " + " ".join(sys.argv[1:]),
-        "data": [{k: d[k] for k in DATA_FIELDS if k in d} for d in datasets],
-        "versions": {"gdsc_book": __version__, "python": platform.python_version(),
-                     "torch": torch.__version__, "torchvision": torchvision.__version__},
-        "device": "cpu", "date": date.today().isoformat(), "files": [],
-        "numbers": _clean(numbers),
-    }
-    write_text_atomically(path, json.dumps(record, indent=2, ensure_ascii=False,
-                                           sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

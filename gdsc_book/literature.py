@@ -330,6 +330,14 @@ SOURCES: dict[str, dict] = {
         # accuracy the book quotes is that measurement, in the record bench_cifar10).
         "numbers": {"epochs": 2, "batch_size": 4, "lr": 0.001},
     },
+    "pytorch_examples_mnist": {
+        "authors": ["PyTorch Examples"], "year": 2017,
+        "title": "Basic MNIST example (mnist/main.py)",
+        "venue": "github.com/pytorch/examples",
+        "url": "https://github.com/pytorch/examples/tree/main/mnist",
+        # benchmarks/bench_mnist.py re-implements it from this description and times one
+        # epoch of it beside the book's CNN recipe (the records bench_mnist, bench_mnist_avx2).
+    },
     "ioffe2015": {
         "authors": ["S. Ioffe", "C. Szegedy"], "year": 2015,
         "title": "Batch normalization: accelerating deep network training by reducing internal "

@@ -52,6 +52,9 @@ class History:
     best_epoch: int | None = None  # 1-based, chosen on the validation split
     stopped_early: bool = False
     diverged: str | None = None  # the message, when the loss became NaN/inf
+    # The returned model's test logits, from the loop's last evaluation (None after a resume
+    # with nothing left to train): a test-time flip adds one pass, not two. Never saved.
+    test_logits: torch.Tensor | None = field(default=None, repr=False, compare=False)
 
     @property
     def epochs(self) -> int:
@@ -89,7 +92,9 @@ class History:
         return post
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        del d["test_logits"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> History:
@@ -155,26 +160,29 @@ def _model_device(model: nn.Module) -> torch.device:
 
 
 @torch.no_grad()
-def _eval_tensors(model, x, y, loss_fn, batch_size: int) -> tuple[float, float]:
+def _eval_tensors(model, x, y, loss_fn, batch_size: int) -> tuple[float, float, torch.Tensor]:
+    """``(mean loss, accuracy, logits)``; the logits are what :func:`predict_logits` returns."""
     was_training = model.training
     model.eval()
     total_loss = torch.zeros((), device=x.device, dtype=torch.float64)
     correct = torch.zeros((), device=x.device, dtype=torch.long)
+    out = []
     for i in range(0, len(y), batch_size):
         logits = model(x[i:i + batch_size])
         yb = y[i:i + batch_size]
         total_loss += loss_fn(logits, yb).double() * len(yb)
         correct += (logits.argmax(1) == yb).sum()
+        out.append(logits.cpu())
     model.train(was_training)
     n = max(len(y), 1)
-    return total_loss.item() / n, correct.item() / n
+    return total_loss.item() / n, correct.item() / n, torch.cat(out) if out else torch.zeros(0)
 
 
 def evaluate(model: nn.Module, data, batch_size: int = EVAL_BATCH, loss="ce") -> tuple[float, float]:
     """``(mean loss, accuracy)`` of ``model`` on a Dataset or an ``(x, y)`` pair."""
     dev = _model_device(model)
     x, y = as_tensors(data)
-    return _eval_tensors(model, x.to(dev), y.to(dev), make_loss(loss), batch_size)
+    return _eval_tensors(model, x.to(dev), y.to(dev), make_loss(loss), batch_size)[:2]
 
 
 @torch.no_grad()
@@ -324,13 +332,14 @@ def train_one_epoch(model, opt, sched, data: RunData, loss_fn, cfg: TrainConfig,
 
 
 def _evaluate_split(model, split, loss_fn, batch_size, what: str, epoch: int):
-    """``(loss, accuracy)`` on a split (``None`` without one); a NaN or inf is no good epoch."""
+    """``(loss, accuracy, logits)`` on a split (``None`` without one); a NaN or inf is no good
+    epoch."""
     if split is None:
         return None
-    loss, acc = _eval_tensors(model, *split, loss_fn, batch_size)
+    loss, acc, logits = _eval_tensors(model, *split, loss_fn, batch_size)
     if not math.isfinite(loss):
         raise _NotFinite(f"{what} loss became {loss} after epoch {epoch + 1}")
-    return loss, acc
+    return loss, acc, logits
 
 
 def _better(best: dict | None, val_acc: float, val_loss: float) -> bool:
@@ -401,6 +410,7 @@ def train_model(model: nn.Module, train_set, test_set=None, *, device=None,
     config = cfg.record()
     data_rec = data.record(train_set, test_set) if checkpoint is not None else None
     history, start, best, bad_epochs = History(), 0, None, 0
+    test, best_logits = None, None
     if resumed is not None:
         checkpoint_mod.check_resume(checkpoint, resumed, config, data_rec, model)
         r = checkpoint_mod.restore(resumed, model, opt, sched)
@@ -427,6 +437,7 @@ def train_model(model: nn.Module, train_set, test_set=None, *, device=None,
                     best = {"epoch": epoch + 1, "val_acc": val[1], "val_loss": val[0],
                             "test_acc": test[1] if test else float("nan"),
                             "model": _snapshot(model)}
+                    best_logits = test[2] if test else None
                     bad_epochs = 0
                 else:
                     bad_epochs += 1
@@ -450,8 +461,10 @@ def train_model(model: nn.Module, train_set, test_set=None, *, device=None,
     finally:
         if bar is not None:
             bar.close()
+    history.test_logits = test[2] if start < cfg.epochs and test else None
     if cfg.restore_best and best is not None:
         model.load_state_dict(best["model"])
+        history.test_logits = best_logits if best["epoch"] > start else None
     return history
 
 

@@ -54,6 +54,24 @@ def test_test_accuracy_is_computed_every_epoch(digits):
     assert h.test_acc[-1] > 0.85 and h.train_loss[-1] < h.train_loss[0]
 
 
+def test_the_history_hands_back_the_returned_models_test_logits(digits, tmp_path):
+    from gdsc_book.train import predict_logits
+
+    train, test = digits
+    m = _mlp()
+    h = train_model(m, train, test, epochs=2, batch_size=64, lr=0.05)
+    assert torch.equal(h.test_logits, predict_logits(m, test))  # bit for bit: no second pass
+    # With a validation split they are the best epoch's, as the returned weights are.
+    m = _mlp()
+    h = train_model(m, train, test, epochs=6, batch_size=64, lr=0.05, val_fraction=0.2)
+    assert h.best_epoch == 5 and torch.equal(h.test_logits, predict_logits(m, test))
+    # They are never saved, and a finished run resumed trains nothing and has none.
+    ck = tmp_path / "run.pt"
+    h = train_model(_mlp(), train, test, epochs=1, checkpoint=ck)
+    assert "test_logits" not in h.to_dict() and "test_logits" not in load_checkpoint(ck)["history"]
+    assert train_model(_mlp(), train, test, epochs=1, checkpoint=ck, resume=True).test_logits is None
+
+
 def test_tuple_data_and_mse_loss_train_too(digits):
     train, test = digits
     xy_train = (train.float_images(), train.labels)
@@ -364,3 +382,31 @@ def test_train_model_sweeps_what_a_killed_save_left(digits, tmp_path):
     other.write_bytes(b"half")
     train_model(_mlp(), train.subset(100), test, epochs=1, batch_size=64, checkpoint=ck)
     assert not stale.exists() and other.exists() and ck.exists()
+
+
+def test_lab1_page_compares_the_cnn_recipe_with_the_pytorch_example_on_both_kinds_of_cpu():
+    """The Lab 1 page quotes two benchmark records of today's CNN recipe (one with the CPU's
+    bfloat16 units, one capped to AVX2 in float32), and what it concludes from them holds."""
+    from gdsc_book.recipes import get_recipe, train_kwargs
+
+    from .pages import DOCS, record_numbers
+
+    fast, avx2 = record_numbers("bench_mnist"), record_numbers("bench_mnist_avx2")
+    want = get_recipe("cnn")
+    for n, bf16 in ((fast, True), (avx2, False)):
+        assert n["bf16"] is bf16 and n["cnn"]["recipe"] == train_kwargs(want)
+        assert n["cnn"]["model_kwargs"] == dict(want["model_kwargs"], mixed_precision=bf16)
+        runs = [r for r in n["runs"] if r["model"] == "cnn"]
+        assert [r["seed"] for r in runs] == [0, 1, 2] and all(r["bf16"] is bf16 for r in runs)
+        assert not n["anchor"]["extrapolated"]  # the page says one epoch of the example
+        assert n["cnn"]["time_ratio"] == pytest.approx(
+            max(r["wall_s"] for r in runs) / n["anchor"]["epoch_s"])
+        assert n["cnn"]["mean_acc"] == pytest.approx(sum(r["test_acc"] for r in runs) / 3)
+    assert "no ISA cap" in fast["isa"] and "ONEDNN_MAX_CPU_ISA=AVX2" in avx2["isa"]
+    for page in ("ch09-lab1-mnist.md", "ch09-lab1-mnist.en.md"):
+        text = (DOCS / page).read_text(encoding="utf-8")
+        for ref in ('num("bench_mnist", "cnn.time_ratio"', 'num("bench_mnist_avx2", "cnn.time_ratio"',
+                    'num("bench_mnist_avx2", "cnn.mean_acc"', 'refp("pytorch_examples_mnist")'):
+            assert ref in text, (page, ref)
+    # "On either kind of CPU a whole training run takes less than half of one epoch."
+    assert fast["cnn"]["time_ratio"] < 0.5 and avx2["cnn"]["time_ratio"] < 0.5

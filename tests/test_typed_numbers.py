@@ -25,8 +25,8 @@ KINDS = [
      "chapter references (a link keeps its [text])"),
     (r"(?<![\d,.])(?:1[89]|20)\d\d(?:[a-z]|년|(?![\w,.]))", "years of the works cited"),
     # (?!\d) rather than \b: a Korean particle may follow (CIFAR-10을)
-    (r"(?<![\w-])(?:L[12]|CIFAR-10|ResNet-\d+|LeNet-5|b?float\d+|u?int\d+|[Kk]-?NN|top-\d|[23]-?D|[23]차원)(?!\d)",
-     "names that contain digits"),
+    (r"(?<![\w-])(?:L[12]|CIFAR-10|ResNet-\d+|LeNet-5|b?float\d+|u?int\d+|[Kk]-?NN|top-\d|[23]-?D|[23]차원|AVX2)(?!\d)",
+     "names that contain digits (AVX2: an instruction set)"),
     (r"\d+\s*단계|\b[Ss]tep \d+|\b(?:Quiz|Lab) \d+|실습 \d+|\(\d\)", "step, quiz, lab and in-line list numbers"),
     (r"종료 코드(?:가)? \d|\bexit codes? \d", "exit codes (the CLI's convention: 2 for bad input)"),
     (r"(?<!\d)(?:[13]×)?(?:28×28|32×32)(?!\d)", "image sizes of MNIST and CIFAR-10 (facts of the datasets)"),
@@ -85,7 +85,6 @@ ALLOW = {
         ("시드 5개", "the quiz's five runs: what the grader's five_runs must do"),
         ("5 different seeds", "the quiz's five runs: what the grader's five_runs must do"),
         ("2코어 CPU", "the machine the book was built on"), ("2-core CPU", "the machine the book was built on"),
-        ("AVX2", "the name of an instruction set (bench_cifar10_avx2's ISA cap)"),
         ("4분의 1", "the area a 2×2 pool leaves (math)"),
         ("배치 4, 2에폭", "the PyTorch tutorial's settings, which benchmarks/bench_cifar10.py runs; no figure's record"),
         ("batches of 4, 2 epochs", "the PyTorch tutorial's settings, which benchmarks/bench_cifar10.py runs"),
