@@ -52,9 +52,10 @@ class History:
     best_epoch: int | None = None  # 1-based, chosen on the validation split
     stopped_early: bool = False
     diverged: str | None = None  # the message, when the loss became NaN/inf
-    # The returned model's test logits, from the loop's last evaluation (None after a resume
-    # with nothing left to train): a test-time flip adds one pass, not two. Never saved.
-    test_logits: torch.Tensor | None = field(default=None, repr=False, compare=False)
+    # The returned model's test logits (on the CPU), from the loop's last evaluation; None after
+    # a resume with nothing left to train. A test-time flip then adds one pass, not two. A plain
+    # attribute, not a field: to_dict (the checkpoint) leaves it out.
+    test_logits = None
 
     @property
     def epochs(self) -> int:
@@ -92,9 +93,7 @@ class History:
         return post
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        del d["test_logits"]
-        return d
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> History:
@@ -160,29 +159,31 @@ def _model_device(model: nn.Module) -> torch.device:
 
 
 @torch.no_grad()
-def _eval_tensors(model, x, y, loss_fn, batch_size: int) -> tuple[float, float, torch.Tensor]:
-    """``(mean loss, accuracy, logits)``; the logits are what :func:`predict_logits` returns."""
+def _eval_tensors(model, x, y, loss_fn, batch_size: int, keep_logits: bool = False):
+    """``(mean loss, accuracy)``, plus the logits (on ``x``'s device) with ``keep_logits``."""
     was_training = model.training
     model.eval()
     total_loss = torch.zeros((), device=x.device, dtype=torch.float64)
     correct = torch.zeros((), device=x.device, dtype=torch.long)
-    out = []
+    kept = []
     for i in range(0, len(y), batch_size):
         logits = model(x[i:i + batch_size])
         yb = y[i:i + batch_size]
         total_loss += loss_fn(logits, yb).double() * len(yb)
         correct += (logits.argmax(1) == yb).sum()
-        out.append(logits.cpu())
+        if keep_logits:
+            kept.append(logits)
     model.train(was_training)
     n = max(len(y), 1)
-    return total_loss.item() / n, correct.item() / n, torch.cat(out) if out else torch.zeros(0)
+    result = (total_loss.item() / n, correct.item() / n)
+    return result + (torch.cat(kept),) if keep_logits else result
 
 
 def evaluate(model: nn.Module, data, batch_size: int = EVAL_BATCH, loss="ce") -> tuple[float, float]:
     """``(mean loss, accuracy)`` of ``model`` on a Dataset or an ``(x, y)`` pair."""
     dev = _model_device(model)
     x, y = as_tensors(data)
-    return _eval_tensors(model, x.to(dev), y.to(dev), make_loss(loss), batch_size)[:2]
+    return _eval_tensors(model, x.to(dev), y.to(dev), make_loss(loss), batch_size)
 
 
 @torch.no_grad()
@@ -331,15 +332,16 @@ def train_one_epoch(model, opt, sched, data: RunData, loss_fn, cfg: TrainConfig,
     return sum_loss.item() / seen, correct.item() / seen
 
 
-def _evaluate_split(model, split, loss_fn, batch_size, what: str, epoch: int):
-    """``(loss, accuracy, logits)`` on a split (``None`` without one); a NaN or inf is no good
-    epoch."""
+def _evaluate_split(model, split, loss_fn, batch_size, what: str, epoch: int,
+                    keep_logits: bool = False):
+    """``(loss, accuracy)`` on a split (``None`` without one), plus its logits with
+    ``keep_logits``; a NaN or inf is no good epoch."""
     if split is None:
         return None
-    loss, acc, logits = _eval_tensors(model, *split, loss_fn, batch_size)
-    if not math.isfinite(loss):
-        raise _NotFinite(f"{what} loss became {loss} after epoch {epoch + 1}")
-    return loss, acc, logits
+    result = _eval_tensors(model, *split, loss_fn, batch_size, keep_logits)
+    if not math.isfinite(result[0]):
+        raise _NotFinite(f"{what} loss became {result[0]} after epoch {epoch + 1}")
+    return result
 
 
 def _better(best: dict | None, val_acc: float, val_loss: float) -> bool:
@@ -429,7 +431,7 @@ def train_model(model: nn.Module, train_set, test_set=None, *, device=None,
                                   "validation", epoch)
             # Quiz 1: the test accuracy, computed inside the training loop every epoch.
             test = _evaluate_split(model, data.test, eval_loss_fn, cfg.eval_batch_size,
-                                   "test", epoch)
+                                   "test", epoch, keep_logits=True)
             history.add(train_loss, train_acc, opt.param_groups[0]["lr"], val, test,
                         time.perf_counter() - t0)
             if val is not None:  # keep the best epoch by validation accuracy
@@ -461,10 +463,10 @@ def train_model(model: nn.Module, train_set, test_set=None, *, device=None,
     finally:
         if bar is not None:
             bar.close()
-    history.test_logits = test[2] if start < cfg.epochs and test else None
+    history.test_logits = test[2].cpu() if test else None  # None: no epoch ran here
     if cfg.restore_best and best is not None:
         model.load_state_dict(best["model"])
-        history.test_logits = best_logits if best["epoch"] > start else None
+        history.test_logits = None if best_logits is None else best_logits.cpu()
     return history
 
 

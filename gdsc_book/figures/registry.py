@@ -688,7 +688,6 @@ def _record_seconds(out_root: Path, chapter: str | None = None, workers: int = 1
 
     With ``workers`` figures built at once, the costliest first (what ``--jobs`` does), the
     build lasts as long as its busiest worker, not the sum of every figure's seconds."""
-    busy, found = [0.0] * max(1, workers), False
     seconds = []
     for d in keys.declared_figures().values():
         if (chapter and d.chapter != chapter) or (not chapter and d.long):
@@ -696,13 +695,13 @@ def _record_seconds(out_root: Path, chapter: str | None = None, workers: int = 1
         rec = _record(out_root, d.name)
         if rec is None or rec.get("budget") != "full":
             return None
-        found = True
         drawn = rec.get("wall_seconds", 0.0) - sum(
             c["seconds"] for c in rec.get("computations", []) if not c.get("cached"))
         seconds.append(rec.get("compute_seconds", 0.0) + max(0.0, drawn))
+    busy = [0.0] * max(1, workers)
     for sec in sorted(seconds, reverse=True):  # each next figure goes to the first free worker
         busy[busy.index(min(busy))] += sec
-    return max(busy) if found else None
+    return max(busy) if seconds else None
 
 
 def budget_lines(results: list[BuildResult], budget: str, out_root: Path | None = None,
