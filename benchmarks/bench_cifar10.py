@@ -98,6 +98,7 @@ def anchor(train_set, epochs: float, seed: int = 0) -> dict:
 def main(argv=None) -> int:
     from gdsc_book import data, recipes
     from gdsc_book.repeat import summarize
+    from gdsc_book.report import percent, summary_line
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--anchor-epochs", type=float, default=2.0)
@@ -124,7 +125,7 @@ def main(argv=None) -> int:
     train, test = data.load("cifar10", True), data.load("cifar10", False)
     note = train.note or "original CIFAR-10"
     a = anchor(train, args.anchor_epochs)
-    print(f"anchor: test acc {a['test_acc']:.4f}, {a['seconds_2_epochs']:.0f} s wall for 2 "
+    print(f"anchor: test accuracy {percent(a['test_acc'])}, {a['seconds_2_epochs']:.0f} s wall for 2 "
           f"epochs", flush=True)
     if args.subset:
         train = train.subset(args.subset)
@@ -137,7 +138,7 @@ def main(argv=None) -> int:
     for seed in range(args.runs):
         _m, _h, info = recipes.run(recipe, train, test, seed)
         runs.append(info)
-        print(f"  run {seed + 1}/{args.runs} (seed {seed}): test acc {info['test_acc']:.4f}, "
+        print(f"  run {seed + 1}/{args.runs} (seed {seed}): test accuracy {percent(info['test_acc'])}, "
               f"{info['seconds']:.0f} s wall, ~{info['cpu_seconds'] / info['threads']:.0f} s idle",
               flush=True)
     s = summarize([r["test_acc"] for r in runs])
@@ -145,19 +146,18 @@ def main(argv=None) -> int:
     ours_q = max(r["cpu_seconds"] / r["threads"] for r in runs)
     print(f"data: {note}; load average {os.getloadavg()[0]:.1f}")
     ex = " (extrapolated from {:.2f} epochs)".format(a["epochs_run"]) if a["extrapolated"] else ""
-    print(f"anchor (tutorial LeNet, batch 4, 2 epochs): test acc {a['test_acc']:.4f}"
+    print(f"anchor (tutorial LeNet, batch 4, 2 epochs): test accuracy {percent(a['test_acc'])}"
           f"{' after the partial run' if a['extrapolated'] else ''}; "
           f"{a['seconds_2_epochs']:.0f} s wall{ex}, ~{a['quiet_seconds_2_epochs']:.0f} s idle")
-    print(f"recipe {args.recipe}, {len(runs)} run(s): mean test acc {s.mean:.4f}; slowest run "
-          f"{ours_s:.0f} s wall, ~{ours_q:.0f} s idle")
+    print(f"recipe {args.recipe}, {len(runs)} run(s): test accuracy {summary_line(s)}; "
+          f"slowest run {ours_s:.0f} s wall, ~{ours_q:.0f} s idle")
     print(f"ratios (recipe / anchor): accuracy {s.mean / a['test_acc']:.2f}x, "
           f"time {ours_s / a['seconds_2_epochs']:.2f}x wall, "
           f"{ours_q / a['quiet_seconds_2_epochs']:.2f}x idle")
     if args.recipe == "default" and not args.subset:
         ok = s.mean >= GOAL_ACC and ours_s <= GOAL_RATIO * a["seconds_2_epochs"]
         print(f"goal: mean >= {GOAL_ACC:.0%} with every run <= {GOAL_RATIO:g}x the anchor's 2 "
-              f"epochs (wall, this run): {'met' if ok else 'NOT met'} (std {s.std:.4f}, "
-              f"95% CI [{s.ci_low:.4f}, {s.ci_high:.4f}])")
+              f"epochs (wall, this run): {'met' if ok else 'NOT met'}")
     result = {"anchor": a, "runs": runs, "summary": s.to_dict(), "data": note,
               "recipe": args.recipe, "model_kwargs": recipe["model_kwargs"], "cpu": cpu_model(), "isa": isa_note(),
               "threads": torch.get_num_threads(), "bf16": not args.no_bf16,

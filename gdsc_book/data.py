@@ -482,6 +482,7 @@ def torchvision_cifar10_root(data_root: str | os.PathLike | None = None) -> Path
     re-encoded copy cannot match: open it inside :func:`accept_cifar10_copy`.
     """
     import numpy as np
+    import torch
 
     roots = data_roots(data_root)
     for root in roots:

@@ -49,9 +49,10 @@ RECIPES: dict[str, dict] = {
                 "lr": 0.01, "scheduler": "onecycle"},
     "mlp": {"model": "mlp", "epochs": 5, "batch_size": 128, "optimizer": "sgd", "lr": 0.1,
             "scheduler": "onecycle", "label_smoothing": 0.1, "model_kwargs": {"widths": (512,)}},
-    "cnn": {"model": "cnn", "epochs": 2, "batch_size": 128, "optimizer": "sgd", "lr": 0.4,
+    "cnn": {"model": "cnn", "epochs": 3, "batch_size": 128, "optimizer": "sgd", "lr": 0.4,
             "scheduler": "onecycle", "weight_decay": 5e-4, "label_smoothing": 0.1,
-            "channels_last": True, "model_kwargs": {"width": 16, "mixed_precision": True}},
+            "channels_last": True,
+            "model_kwargs": {"width": 14, "first_width": 8, "pools": 3, "mixed_precision": True}},
     # Lab 2: CIFAR-10
     "quick": dict(_COMMON, model="cifarnet", model_kwargs={"width": 16, "mixed_precision": True},
                   epochs=1, batch_size=256, lr=0.2, weight_decay=5e-4),

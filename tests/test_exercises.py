@@ -528,12 +528,16 @@ def test_lab2_confidence_interval_from_the_runs():
 
 def test_lab2_head_parameters_give_feature_length():
     from gdsc_book.finetune import trainable_parameters, transfer
-    from gdsc_book.models import CNN
+    from gdsc_book.models import build_model
+    from gdsc_book.recipes import get_recipe
 
-    on_both_pages("ch10-lab2-cifar10", "$f = 64$")
+    on_both_pages("ch10-lab2-cifar10", '$f$ = {{ num("lab2_finetune", "feature_dim") }}',
+                  '$4 \\times$ {{ num("lab2_finetune", "width") }} = {{ num("lab2_finetune", "feature_dim") }}')
     numbers = record_numbers("lab2_finetune")
-    cnn = CNN(width=16)
-    assert cnn.feature_dim == 64 and 10 * (cnn.feature_dim + 1) == numbers["frozen"]["trainable"]
+    cnn = build_model("cnn", **get_recipe("cnn")["model_kwargs"])
+    f = numbers["feature_dim"]
+    assert cnn.feature_dim == f == 4 * numbers["width"]  # "4 x width = f channels"
+    assert 10 * (f + 1) == numbers["frozen"]["trainable"]
     assert trainable_parameters(transfer(cnn, "frozen")) == numbers["frozen"]["trainable"]
 
 

@@ -154,14 +154,22 @@ def test_quiz2_finetune_from_scratch_fails_the_challenge_only():
 
 
 @cifar
-def test_torchvision_cifar10_reads_the_offline_copy():
+def test_torchvision_cifar10_reads_the_offline_copy(tmp_path, monkeypatch):
     """The JPEG copy in torchvision's own layout: CIFAR10(root) works inside
     accept_cifar10_copy, with every class in any slice, and is refused outside it."""
     from torchvision.datasets import CIFAR10
 
     from gdsc_book import data
 
+    # No copy in the cache, as on a student's first run: it is written, not found. The decoded
+    # images stay where they are (decoding 60,000 JPEGs again is not what this checks).
+    tensors = data.cache_dir() / "tensors"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    if tensors.is_dir():
+        data.cache_dir().mkdir(parents=True)
+        (data.cache_dir() / "tensors").symlink_to(tensors)
     root = data.torchvision_cifar10_root()
+    assert tmp_path in root.parents
     assert data.torchvision_cifar10_root() == root  # written once, then reused
     with data.accept_cifar10_copy(root):
         test = CIFAR10(str(root), train=False, download=True)  # "already downloaded"

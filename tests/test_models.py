@@ -108,3 +108,28 @@ def test_cnn_mixed_precision_returns_float32_logits():
     model = build_model("cnn", (1, 28, 28), 10, width=4, mixed_precision=True)
     assert model(torch.randn(2, 1, 28, 28)).dtype == torch.float32
     assert model.spec["kwargs"]["mixed_precision"] is True
+
+
+def test_the_lab1_cnn_has_the_layout_its_page_describes():
+    """Lab 1 says the CNN's first convolution has ``first_width`` channels and that each of the
+    first ``pools`` convolutions is followed by a max pool (28 -> 14 -> 7 -> 4)."""
+    from gdsc_book.recipes import get_recipe
+
+    from .pages import record_numbers
+
+    cnn = record_numbers("lab1_mnist")["cnn"]
+    kw = get_recipe("cnn")["model_kwargs"]
+    assert (cnn["width"], cnn["first_width"], cnn["pools"]) == (
+        kw["width"], kw["first_width"], kw["pools"])
+    m = build_model("cnn", (1, 28, 28), 10, **kw).eval()
+    assert m.first_conv.out_channels == cnn["first_width"]
+    stages = list(m.features)[:4]
+    pooled = [any(isinstance(layer, torch.nn.MaxPool2d) for layer in s) for s in stages]
+    assert pooled == [True] * cnn["pools"] + [False] * (4 - cnn["pools"])
+    sizes, x = [], torch.zeros(1, 1, 28, 28)
+    for s in stages:
+        x = s(x)
+        sizes.append(x.shape[-1])
+    assert sizes == [14, 7, 4, 4]
+    with pytest.raises(ValueError, match="pools"):
+        build_model("cnn", pools=4)

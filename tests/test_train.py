@@ -408,5 +408,12 @@ def test_lab1_page_compares_the_cnn_recipe_with_the_pytorch_example_on_both_kind
         for ref in ('num("bench_mnist", "cnn.time_ratio"', 'num("bench_mnist_avx2", "cnn.time_ratio"',
                     'num("bench_mnist_avx2", "cnn.mean_acc"', 'refp("pytorch_examples_mnist")'):
             assert ref in text, (page, ref)
-    # "On either kind of CPU a whole training run takes less than half of one epoch."
-    assert fast["cnn"]["time_ratio"] < 0.5 and avx2["cnn"]["time_ratio"] < 0.5
+        for ref in ('num("bench_mnist", "cnn.goal_acc"', 'num("bench_mnist", "cnn.goal_ratio"'):
+            assert ref in text, (page, ref)
+    # "Both records meet the book's goal": the goal the page quotes from one record is the
+    # other's too, and each record's own numbers reach it.
+    assert avx2["cnn"]["goal_acc"] == fast["cnn"]["goal_acc"] == 0.993
+    assert avx2["cnn"]["goal_ratio"] == fast["cnn"]["goal_ratio"] == 0.38
+    for n in (fast, avx2):
+        assert n["cnn"]["met"] and n["cnn"]["mean_acc"] >= n["cnn"]["goal_acc"]
+        assert n["cnn"]["time_ratio"] <= n["cnn"]["goal_ratio"]

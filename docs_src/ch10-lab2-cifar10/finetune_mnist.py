@@ -5,11 +5,13 @@ from gdsc_book import data
 from gdsc_book.augment import FlipCrop
 from gdsc_book.finetune import trainable_parameters, transfer
 from gdsc_book.models import build_model
+from gdsc_book.recipes import get_recipe
 from gdsc_book.train import train_model
 
 mnist = data.load("mnist", train=True).subset(2000)
 torch.manual_seed(0)
-pretrained = build_model("cnn", (1, 28, 28), 10, width=16)  # the Lab 1 CNN: 1 x 28 x 28 input
+lab1 = get_recipe("cnn")["model_kwargs"]  # the Lab 1 CNN's layout: 1 x 28 x 28 input
+pretrained = build_model("cnn", (1, 28, 28), 10, **lab1)
 train_model(pretrained, mnist, epochs=1, lr=0.2, scheduler="onecycle")
 
 cifar = data.load("cifar10", train=True).subset(1000)

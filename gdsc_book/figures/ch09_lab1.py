@@ -58,7 +58,8 @@ def lab1_mnist(ctx):
     # the recipes' settings and the data's shape the page describes, read here, not typed there
     for name in ("mlp", "cnn"):
         numbers[name]["label_smoothing"] = RECIPES[name]["label_smoothing"]
-    numbers["cnn"]["width"] = RECIPES["cnn"]["model_kwargs"]["width"]
+    for key in ("width", "first_width", "pools"):
+        numbers["cnn"][key] = RECIPES["cnn"]["model_kwargs"][key]
     pixels = int(np.prod(r["mistakes"]["images"].shape[1:]))
     numbers["pixels"], numbers["classes"] = pixels, int(r["conf"].shape[0])
     numbers["mlp"]["widths"] = [pixels, numbers["mlp"]["hidden"], numbers["classes"]]

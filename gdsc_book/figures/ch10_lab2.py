@@ -231,7 +231,9 @@ def _transfer_runs(run, pretrain_epochs, mnist_subset, cifar_subset, test_subset
 
     # The Lab 1 CNN with the Lab 1 recipe, trained on MNIST once.
     lab1 = recipes.get_recipe("cnn", epochs=pretrain_epochs)
-    width = lab1["model_kwargs"]["width"]
+    # Every start has the pretrained network's layout, in float32 like TransferNet.
+    model_kwargs = dict(lab1["model_kwargs"], mixed_precision=False)
+    width = model_kwargs["width"]
     pretrained, mh, _info = recipes.run(lab1, mnist_tr, mnist_te, run.seed)
 
     # The same recipe on CIFAR-10, plus flip-and-crop; only the starting weights differ.
@@ -244,10 +246,10 @@ def _transfer_runs(run, pretrain_epochs, mnist_subset, cifar_subset, test_subset
             seed = run.seed + k
             if mode == "scratch":
                 torch.manual_seed(seed)
-                model = build_model("cnn", (3, 32, 32), 10, width=width)
+                model = build_model("cnn", (3, 32, 32), 10, **model_kwargs)
             elif mode == "random_frozen":
                 torch.manual_seed(1000 + seed)
-                model = transfer(build_model("cnn", (1, 28, 28), 10, width=width), "frozen",
+                model = transfer(build_model("cnn", (1, 28, 28), 10, **model_kwargs), "frozen",
                                  seed=seed)
             else:
                 model = transfer(pretrained, mode, seed=seed)
@@ -259,7 +261,8 @@ def _transfer_runs(run, pretrain_epochs, mnist_subset, cifar_subset, test_subset
         "mnist_test_acc": mh.test_acc[-1], "pretrain_epochs": pretrain_epochs,
         "pretrain_seconds": sum(mh.seconds), "n_mnist": len(mnist_tr),
         "n_train": len(cifar_tr), "n_test": len(cifar_te), "epochs": epochs,
-        "runs": runs, "width": width, "params": count_parameters(pretrained),
+        "runs": runs, "width": width, "feature_dim": pretrained.feature_dim,
+        "params": count_parameters(pretrained),
         "data_note": cifar_tr.note,
     }
     for mode, rs in results.items():
