@@ -28,6 +28,18 @@ def random_flip(x: torch.Tensor, generator: torch.Generator | None = None,
     return torch.where(mask.view(-1, 1, 1, 1), x.flip(3), x)
 
 
+def shift(x: torch.Tensor, dx: int, dy: int) -> torch.Tensor:
+    """Move every image ``dx`` pixels right and ``dy`` down, filling the border with zeros
+    (the mean colour, as :func:`random_crop` pads): one of the training crops, chosen."""
+    p = max(abs(dx), abs(dy))
+    if p == 0:
+        return x
+    h, w = x.shape[2:]
+    padded = F.pad(x, (p, p, p, p))
+    return padded[:, :, p - dy:p - dy + h, p - dx:p - dx + w].contiguous(
+        memory_format=_memory_format(x))
+
+
 def random_crop(x: torch.Tensor, padding: int = 4,
                 generator: torch.Generator | None = None,
                 fill: float | None = 0.0) -> torch.Tensor:

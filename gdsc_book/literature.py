@@ -357,6 +357,11 @@ SOURCES: dict[str, dict] = {
                  "rate, batch size, momentum, and weight decay",
         "venue": "arXiv:1803.09820", "url": "https://arxiv.org/abs/1803.09820",
     },
+    "jordan2024": {
+        "authors": ["K. Jordan"], "year": 2024,
+        "title": "94% on CIFAR-10 in 3.29 seconds on a single GPU",
+        "venue": "arXiv:2404.00498", "url": "https://arxiv.org/abs/2404.00498",
+    },
     "page2018": {
         "authors": ["D. Page"], "year": 2018,
         "title": "How to train your ResNet (DAWNBench CIFAR-10 entries)",

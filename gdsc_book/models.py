@@ -68,8 +68,10 @@ def conv_bn_relu(c_in: int, c_out: int) -> nn.Sequential:
                          nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
 
 
-def conv_pool_bn_relu(c_in: int, c_out: int, pool: bool = False) -> nn.Sequential:
-    """3x3 convolution, optional 2x2 max pool, batch normalization, ReLU.
+def conv_pool_bn_relu(c_in: int, c_out: int, pool: bool = False,
+                      ceil: bool = False) -> nn.Sequential:
+    """3x3 convolution, optional 2x2 max pool (``ceil``: rounding odd sizes up), batch
+    normalization, ReLU.
 
     Pooling right after the convolution (before BN and ReLU) gives the same kind of block on
     4x fewer numbers, which on a CPU makes the memory-bound BN and ReLU passes ~4x cheaper.
@@ -77,7 +79,7 @@ def conv_pool_bn_relu(c_in: int, c_out: int, pool: bool = False) -> nn.Sequentia
     """
     layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)]
     if pool:
-        layers.append(nn.MaxPool2d(2))
+        layers.append(nn.MaxPool2d(2, ceil_mode=ceil))
     layers += [nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
     return nn.Sequential(*layers)
 
@@ -110,9 +112,9 @@ class CNN(nn.Module):
         w = int(width)
         w1 = w if first_width is None else int(first_width)
         self.mixed_precision = bool(mixed_precision)  # as in CifarNet
-        third = conv_pool_bn_relu(2 * w, 4 * w, pool=pools == 3)
-        if pools == 3:  # 7 -> 4 keeps MNIST's border row and column
-            third[1] = nn.MaxPool2d(2, ceil_mode=True)
+        # Built before the first two stages: that order draws the recipe's initial weights.
+        # Rounding up (7 -> 4) keeps MNIST's border row and column.
+        third = conv_pool_bn_relu(2 * w, 4 * w, pool=pools == 3, ceil=True)
         self.features = nn.Sequential(
             conv_pool_bn_relu(in_channels, w1, pool=True),  # 28 -> 14 (32 -> 16)
             conv_pool_bn_relu(w1, 2 * w, pool=True),        # 14 -> 7  (16 -> 8)
@@ -171,6 +173,43 @@ def _bf16_is_fast(device: torch.device) -> bool:
     return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
+WHITEN_EPS = 5e-4  # as airbench: it keeps the faint directions from being blown up
+
+
+@torch.no_grad()
+def patch_whitening(images: torch.Tensor, n_filters: int, k: int = 3, eps: float = WHITEN_EPS,
+                    max_images: int = 5000) -> torch.Tensor:
+    """``k x k`` convolution filters that whiten the image patches: a PCA of the data.
+
+    The ``n_filters // 2`` principal directions of the ``k x k`` patches of ``images`` with the
+    largest variance ``λ``, each scaled by ``1 / sqrt(λ + eps)``, so that their responses are
+    uncorrelated with variance ``λ / (λ + eps)`` (about 1); then the same filters negated, so
+    that a ReLU after them keeps both signs. A first layer that starts decorrelated spares the
+    first epochs from learning it (Jordan's airbench for CIFAR-10, 2024, uses 2x2 patches).
+    Returns ``n_filters x C x k x k`` weights; ``max_images`` (the first ones) are enough.
+    """
+    if n_filters % 2:
+        raise ValueError(f"patch_whitening needs an even number of filters, got {n_filters}")
+    x = images[:max_images].float()
+    c = x.shape[1]
+    if n_filters // 2 > c * k * k:
+        raise ValueError(f"{k}x{k} patches of {c} channels have only {c * k * k} directions")
+    d = c * k * k
+    total, sums, second = 0, torch.zeros(d, dtype=torch.float64), torch.zeros(d, d, dtype=torch.float64)
+    for chunk in x.split(500):  # patches of 500 images at a time: ~50 MB, not ~500 MB
+        patches = nn.functional.unfold(chunk.contiguous(), k).transpose(1, 2).reshape(-1, d).double()
+        total += len(patches)
+        sums += patches.sum(0)
+        second += patches.T @ patches
+    mean = sums / total
+    cov = second / total - torch.outer(mean, mean)
+    variances, directions = torch.linalg.eigh(cov)  # ascending
+    top = directions[:, -(n_filters // 2):].flip(1).T * (variances[-(n_filters // 2):].flip(0)
+                                                        + eps).rsqrt().unsqueeze(1)
+    w = top.float().reshape(n_filters // 2, c, k, k)
+    return torch.cat([w, -w])
+
+
 class CifarNet(nn.Module):
     """Lab 2's fast CIFAR-10 network: BN-ReLU convolutions with *early* pooling.
 
@@ -180,13 +219,17 @@ class CifarNet(nn.Module):
     ``first_width`` narrows the first stage alone (default ``w``): it is the only one at full
     32x32 resolution, so each of its channels costs the most memory traffic.
 
+    ``whiten`` freezes the first convolution, to be set by :meth:`whiten_stem` from the
+    training images (:func:`patch_whitening`) before training (``recipes.run`` does it); a
+    checkpoint then holds those filters like any other weights.
+
     ``mixed_precision`` runs the forward pass in bfloat16 (``torch.autocast``) where that is
     fast (GPUs, CPUs with AMX/AVX512-BF16); the weights and the returned logits stay float32.
     """
 
     def __init__(self, in_channels: int = 3, num_classes: int = 10, width: int = 32,
                  mixed_precision: bool = False, pool_first: bool = False,
-                 first_width: int | None = None):
+                 first_width: int | None = None, whiten: bool = False):
         super().__init__()
         w = int(width)
         w1 = w if first_width is None else int(first_width)
@@ -209,6 +252,15 @@ class CifarNet(nn.Module):
         self.feature_dim = 8 * w
         self.head = nn.Linear(self.feature_dim, num_classes)
         self.mixed_precision = bool(mixed_precision)
+        self.whiten = bool(whiten)
+        if self.whiten:
+            self.features[0][0].weight.requires_grad_(False)
+
+    def whiten_stem(self, images: torch.Tensor) -> None:
+        """Set the frozen first convolution to the patch-whitening filters of ``images``."""
+        conv = self.features[0][0]
+        with torch.no_grad():
+            conv.weight.copy_(patch_whitening(images, conv.out_channels, conv.kernel_size[0]))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         on = self.mixed_precision and _bf16_is_fast(x.device)

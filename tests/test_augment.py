@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gdsc_book.augment import FlipCrop, random_crop, random_flip
+from gdsc_book.augment import FlipCrop, random_crop, random_flip, shift
 from gdsc_book.train import train_model
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -93,3 +93,18 @@ def test_train_model_with_augmentation_is_reproducible():
                            augment=FlipCrop(2), seed=3, device="cpu").train_loss
 
     assert fit() == fit()
+
+
+def test_shift_moves_every_pixel_and_fills_the_border_with_zeros():
+    x = torch.arange(2 * 3 * 5 * 6, dtype=torch.float32).view(2, 3, 5, 6) + 1
+    for dx, dy in ((1, 1), (-1, -1), (2, -1), (0, 0)):
+        out = shift(x, dx, dy)
+        assert out.shape == x.shape
+        for i in range(5):
+            for j in range(6):
+                src_i, src_j = i - dy, j - dx
+                inside = 0 <= src_i < 5 and 0 <= src_j < 6
+                want = x[:, :, src_i, src_j] if inside else torch.zeros(2, 3)
+                assert torch.equal(out[:, :, i, j], want), (dx, dy, i, j)
+    cl = x.contiguous(memory_format=torch.channels_last)
+    assert shift(cl, 1, 1).is_contiguous(memory_format=torch.channels_last)

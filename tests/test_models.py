@@ -133,3 +133,58 @@ def test_the_lab1_cnn_has_the_layout_its_page_describes():
     assert sizes == [14, 7, 4, 4]
     with pytest.raises(ValueError, match="pools"):
         build_model("cnn", pools=4)
+
+
+def _smooth_images(n=300, seed=0):
+    """Images whose neighbouring pixels and channels correlate, as in photographs."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 1, 20, 20, generator=g).repeat(1, 3, 1, 1) \
+        + 0.3 * torch.randn(n, 3, 20, 20, generator=g)
+    return nn.functional.avg_pool2d(x, 3, stride=1, padding=1) * 2.0
+
+
+def test_patch_whitening_gives_uncorrelated_unit_responses_and_their_negatives():
+    """The page says the frozen first layer's filters answer the image patches with
+    uncorrelated responses of variance about 1 (λ / (λ + eps)), then the same negated."""
+    from gdsc_book.models import patch_whitening
+
+    x = _smooth_images()
+    w = patch_whitening(x, 8, k=3, eps=5e-4)
+    assert w.shape == (8, 3, 3, 3)
+    assert torch.equal(w[4:], -w[:4])
+    patches = nn.functional.unfold(x, 3).transpose(1, 2).reshape(-1, 27).double()
+    responses = (patches - patches.mean(0)) @ w[:4].reshape(4, 27).T.double()
+    cov = responses.T @ responses / len(responses)
+    lam = torch.linalg.eigvalsh(torch.cov(patches.T)).flip(0)[:4]
+    assert torch.allclose(cov.diagonal(), lam / (lam + 5e-4), atol=2e-3)
+    assert (cov - torch.diag(cov.diagonal())).abs().max() < 2e-3
+    # The largest-variance direction comes first: of the smooth images, the patch's mean.
+    assert (w[0] > 0).all() or (w[0] < 0).all()
+    with pytest.raises(ValueError, match="even"):
+        patch_whitening(x, 7)
+
+
+def test_a_whitened_cifarnet_keeps_its_first_layer_through_training():
+    """``whiten=True`` draws the same initial weights as the plain network; ``whiten_stem``
+    sets the first convolution, and training moves every weight but that one."""
+    from gdsc_book.models import patch_whitening
+    from gdsc_book.train import train_model
+
+    torch.manual_seed(0)
+    plain = build_model("cifarnet", (3, 32, 32), 10, width=8, pool_first=True, first_width=8)
+    torch.manual_seed(0)
+    net = build_model("cifarnet", (3, 32, 32), 10, width=8, pool_first=True, first_width=8,
+                      whiten=True)
+    for a, b in zip(plain.state_dict().values(), net.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(64, 3, 32, 32, generator=g), torch.randint(0, 10, (64,), generator=g)
+    net.whiten_stem(x)
+    stem = net.features[0][0].weight
+    assert torch.equal(stem, patch_whitening(x, 8))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    train_model(net, (x, y), epochs=1, batch_size=32, lr=0.1, device="cpu")
+    after = net.state_dict()
+    assert torch.equal(after["features.0.0.weight"], before["features.0.0.weight"])
+    assert not torch.equal(after["features.1.0.weight"], before["features.1.0.weight"])
+    assert not stem.requires_grad and plain.features[0][0].weight.requires_grad

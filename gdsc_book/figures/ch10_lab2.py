@@ -26,7 +26,7 @@ from gdsc_book import recipes
 from gdsc_book.augment import FlipCrop
 from gdsc_book.figures.registry import figure
 from gdsc_book.finetune import trainable_parameters, transfer
-from gdsc_book.models import build_model, count_parameters
+from gdsc_book.models import WHITEN_EPS, build_model, count_parameters
 from gdsc_book.repeat import summarize
 from gdsc_book.style import COLORS, LANGS, data_note, legend_below, tr
 from gdsc_book.train import predict, train_model
@@ -129,8 +129,13 @@ def _layers(recipe) -> dict:
     model = recipes.build(recipe, (3, 32, 32), 10, seed=0)
     convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
     pools = [m for m in model.modules() if isinstance(m, torch.nn.MaxPool2d)]
-    return {"stages": len(convs), "kernel": convs[0].kernel_size[0],
-            "pool": pools[0].kernel_size, "channels": [c.out_channels for c in convs]}
+    first = convs[0]
+    return {"stages": len(convs), "kernel": first.kernel_size[0],
+            "pool": pools[0].kernel_size, "channels": [c.out_channels for c in convs],
+            # A whitened first layer: its principal directions and the numbers in a patch.
+            "whitened": first.out_channels // 2 if getattr(model, "whiten", False) else 0,
+            "patch_numbers": first.in_channels * first.kernel_size[0] ** 2,
+            "whiten_eps": WHITEN_EPS}
 
 
 def _runs_plot(ctx, lang, n):
